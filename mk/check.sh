@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check: every test of the project, in order, with a verdict per step,
+# the time each phase took, and a closing "N passed, N failed" line.
+# Exits non-zero when anything failed.
+
+. "$(dirname "$0")/lib.sh"
+set +e
+
+SELFTESTS=$LU_ROOT/tools/testing/selftests/liveupdate
+export LU_TIMINGS=$TIMINGS
+BZIMAGE=$KBUILD/arch/x86/boot/bzImage
+INITRD=$BUILD/guest/initramfs.cpio
+VMTEST=("$SELFTESTS/vmtest.sh" -k "$BZIMAGE" -i "$INITRD" -o "$BUILD/logs")
+KUNIT=(-K "$SELFTESTS/kunit.suites")
+CYCLES=${CYCLES:-3}
+
+passed=0 failed=0 failures=()
+step() {
+	local name=$1 start rc
+	shift
+	printf '\n=== %s\n' "$name"
+	start=$(now_ns)
+	"$@"
+	rc=$?
+	phase_time "check:$name" "$start" > /dev/null
+	if [ $rc = 0 ]; then
+		passed=$((passed + 1))
+		printf '=== PASS %s\n' "$name"
+	else
+		failed=$((failed + 1))
+		failures+=("$name")
+		printf '=== FAIL %s (exit %d)\n' "$name" "$rc"
+	fi
+}
+
+step host-selftests "$LU_ROOT/mk/selftest.sh"
+step runner-selftest "$SELFTESTS/selftest-runner.sh" -k "$BZIMAGE" -i "$INITRD" -o "$BUILD/logs"
+step "kexec-boot-id-${CYCLES}-cycles" "${VMTEST[@]}" "${KUNIT[@]}" -t lu_kexec_boot_id -c "$CYCLES"
+
+printf '\n=== time per phase (seconds; boot and tests are guest-clock sums over all VM runs)\n'
+awk '{ sub(/\(.*\)/, "", $1); t[$1] += $2; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
+     END { for (i = 1; i <= n; i++) printf "  %-32s %8.1f\n", order[i], t[order[i]] }' "$TIMINGS"
+[ $failed = 0 ] || printf '\nfailed: %s\n' "${failures[*]}"
+printf '\n%d passed, %d failed\n' "$passed" "$failed"
+[ $failed = 0 ]

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the guest programs (static, against the kernel's installed uapi
+# headers) and assemble the initramfs: $BUILD/guest/initramfs.cpio.
+
+. "$(dirname "$0")/lib.sh"
+
+GUEST=$BUILD/guest
+SELFTESTS=$LU_ROOT/tools/testing/selftests/liveupdate
+start=$(now_ns)
+mkdir -p "$GUEST"
+[ -f "$BUILD/headers/include/linux/kexec.h" ] || die "no installed kernel headers (make kernel)"
+
+# gen_init_cpio from the kernel tree: builds a cpio without root.
+if [ "$SRC/usr/gen_init_cpio.c" -nt "$GUEST/gen_init_cpio" ]; then
+	gcc -O2 -o "$GUEST/gen_init_cpio" "$SRC/usr/gen_init_cpio.c"
+fi
+make -s -C "$SELFTESTS" OUTPUT="$GUEST/bin" \
+	KSFT_DIR="$SRC/tools/testing/selftests" \
+	KHDR_INCLUDES="-isystem $BUILD/headers/include" ||
+	die "building the guest programs failed"
+"$SELFTESTS/mkinitramfs.sh" -k "$KBUILD/arch/x86/boot/bzImage" -b "$GUEST/bin" \
+	-g "$GUEST/gen_init_cpio" -o "$GUEST/initramfs.cpio"
+msg INITRD "$GUEST/initramfs.cpio ($(stat -c %s "$GUEST/initramfs.cpio") bytes, $(ls "$GUEST/bin" | wc -l) programs)"
+phase_time initramfs "$start"

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Generate the kernel .config: `make tinyconfig` (ARCH=x86_64) as the minimal
+# base, then every configs/*.config fragment in name order, then olddefconfig.
+# Every option a fragment asks for must survive with the value it asked for;
+# the lost ones are listed and the build fails. The result replaces
+# $KBUILD/.config only when its content changed, so an unchanged config never
+# causes a rebuild.
+
+. "$(dirname "$0")/lib.sh"
+
+GEN=$BUILD/kconfig-gen
+MAKE_ARGS=(-s -C "$SRC" O="$GEN" ARCH=x86_64)
+
+start=$(now_ns)
+shopt -s nullglob
+CONFIGS_DIR=${CONFIGS_DIR:-$LU_ROOT/configs}
+frags=("$CONFIGS_DIR"/*.config)
+[ ${#frags[@]} -gt 0 ] || die "no fragments in $CONFIGS_DIR"
+
+mkdir -p "$GEN" "$KBUILD"
+make "${MAKE_ARGS[@]}" tinyconfig > "$GEN/log" 2>&1 ||
+	{ cat "$GEN/log" >&2; die "make tinyconfig failed"; }
+KCONFIG_CONFIG="$GEN/.config" "$SRC/scripts/kconfig/merge_config.sh" -m -O "$GEN" \
+	"$GEN/.config" "${frags[@]}" >> "$GEN/log" 2>&1 ||
+	{ cat "$GEN/log" >&2; die "merge_config.sh failed"; }
+make "${MAKE_ARGS[@]}" olddefconfig >> "$GEN/log" 2>&1 ||
+	{ cat "$GEN/log" >&2; die "make olddefconfig failed"; }
+
+# Verify: CONFIG_X=v must be present as is; "# CONFIG_X is not set" must not
+# be set to anything.
+lost=$(awk '
+	FNR == NR {
+		if ($0 ~ /^CONFIG_[A-Za-z0-9_]+=/) { split($0, kv, "="); have[kv[1]] = substr($0, length(kv[1]) + 2) }
+		next
+	}
+	/^CONFIG_[A-Za-z0-9_]+=/ {
+		split($0, kv, "="); want = substr($0, length(kv[1]) + 2)
+		if (!(kv[1] in have) || have[kv[1]] != want)
+			printf "  %s: %s=%s requested, got %s\n", FILENAME, kv[1], want,
+				(kv[1] in have) ? kv[1] "=" have[kv[1]] : "not set"
+		next
+	}
+	/^# CONFIG_[A-Za-z0-9_]+ is not set/ {
+		if ($2 in have)
+			printf "  %s: %s off requested, got %s=%s\n", FILENAME, $2, $2, have[$2]
+	}' "$GEN/.config" "${frags[@]}" | sed "s|$LU_ROOT/||")
+if [ -n "$lost" ]; then
+	printf 'error: requested config options did not survive olddefconfig\n%s\n' "$lost" >&2
+	printf '(unmet dependencies or a missing tool, e.g. pahole for DEBUG_INFO_BTF)\n' >&2
+	exit 1
+fi
+
+nreq=$(cat "${frags[@]}" | grep -cE '^(CONFIG_|# CONFIG_.* is not set)')
+if cmp -s "$GEN/.config" "$KBUILD/.config"; then
+	msg CONFIG "unchanged; $nreq requested options verified"
+else
+	cp "$GEN/.config" "$KBUILD/.config"
+	msg CONFIG "written $KBUILD/.config; $nreq requested options verified"
+fi
+phase_time config "$start"

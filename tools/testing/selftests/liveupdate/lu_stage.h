@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * lu_stage.h: helpers for multi-stage (kexec) tests run by lu-init.
+ *
+ * A stage test is one program run once per stage with "--stage N"; it
+ * keeps what it sets up in stage N side by side with what it checks in
+ * stage N+1. Small values survive the kexec on the kernel command line:
+ * lu_carry_set() records "key=value" for the next stage, lu_carry_get()
+ * reads what the previous stage recorded. Keys are [A-Za-z0-9_.-], values
+ * have no blanks or quotes. Large state is what KHO/LUO are for.
+ */
+#ifndef LU_STAGE_H
+#define LU_STAGE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LU_CARRY_FILE		"/run/lu/carry"
+#define LU_NEXT_CMDLINE_FILE	"/run/lu/next-cmdline"
+
+/* The stage this run belongs to: --stage N, else $LU_STAGE, else 1. */
+static inline int lu_stage(int argc, char **argv)
+{
+	const char *env = getenv("LU_STAGE");
+
+	for (int i = 1; i + 1 < argc; i++)
+		if (!strcmp(argv[i], "--stage") || !strcmp(argv[i], "-s"))
+			return atoi(argv[i + 1]);
+	return env ? atoi(env) : 1;
+}
+
+static inline int lu_stages(void)
+{
+	const char *env = getenv("LU_STAGES");
+
+	return env ? atoi(env) : 1;
+}
+
+/* Value of kernel parameter @name ("name=value"), or NULL. */
+static inline const char *lu_cmdline_param(const char *name, char *buf, size_t len)
+{
+	static char cmdline[4096];
+	size_t n = strlen(name);
+	FILE *f = fopen("/proc/cmdline", "re");
+	char *p, *save = NULL;
+
+	if (!f)
+		return NULL;
+	if (!fgets(cmdline, sizeof(cmdline), f)) {
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	for (p = strtok_r(cmdline, " \n", &save); p; p = strtok_r(NULL, " \n", &save)) {
+		if (!strncmp(p, name, n) && (p[n] == '=' || !p[n])) {
+			snprintf(buf, len, "%s", p[n] ? p + n + 1 : "");
+			return buf;
+		}
+	}
+	return NULL;
+}
+
+/* What the previous stage carried for @key, or NULL. */
+static inline const char *lu_carry_get(const char *key, char *buf, size_t len)
+{
+	char name[128];
+
+	snprintf(name, sizeof(name), "lu.carry.%s", key);
+	return lu_cmdline_param(name, buf, len);
+}
+
+static inline bool lu_carry_set(const char *key, const char *fmt, ...)
+{
+	FILE *f = fopen(LU_CARRY_FILE, "ae");
+	va_list ap;
+
+	if (!f)
+		return false;
+	fprintf(f, "%s=", key);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fputc('\n', f);
+	return fclose(f) == 0;
+}
+
+/* Ask for an extra parameter on the next kernel's command line. */
+static inline bool lu_next_cmdline_add(const char *param)
+{
+	FILE *f = fopen(LU_NEXT_CMDLINE_FILE, "ae");
+
+	if (!f)
+		return false;
+	fprintf(f, "%s\n", param);
+	return fclose(f) == 0;
+}
+
+#endif /* LU_STAGE_H */

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# mkinitramfs.sh: assemble the test guest's initramfs with gen_init_cpio
+# (no root needed). Contents:
+#   /init                 lu-init (static)
+#   /lu/bin/lu-kexec      -> /init (kexec into /kernel from a shell)
+#   /lu/tests/*           every program in -b DIR except lu-init
+#   /bin/busybox, /bin/sh static busybox (applets installed at boot)
+#   /kernel               the same bzImage, for kexec_file_load
+#   extra files           -f DEST=SRC (repeatable)
+
+set -euo pipefail
+
+usage() { echo "usage: $0 -k BZIMAGE -b BINDIR -g GEN_INIT_CPIO -o OUT [-f DEST=SRC]..." >&2; exit 2; }
+KERNEL= BINDIR= GEN= OUT= EXTRA=()
+while getopts "k:b:g:o:f:" opt; do
+	case $opt in
+	k) KERNEL=$OPTARG ;;
+	b) BINDIR=$OPTARG ;;
+	g) GEN=$OPTARG ;;
+	o) OUT=$OPTARG ;;
+	f) EXTRA+=("$OPTARG") ;;
+	*) usage ;;
+	esac
+done
+[ -n "$KERNEL" ] && [ -n "$BINDIR" ] && [ -n "$GEN" ] && [ -n "$OUT" ] || usage
+BUSYBOX=${BUSYBOX:-/bin/busybox}
+[ -r "$KERNEL" ] || { echo "error: $KERNEL not found" >&2; exit 1; }
+[ -x "$BINDIR/lu-init" ] || { echo "error: $BINDIR/lu-init not built" >&2; exit 1; }
+if ! [ -x "$BUSYBOX" ] || ldd "$BUSYBOX" > /dev/null 2>&1; then
+	echo "error: $BUSYBOX is missing or not static: install busybox-static (make deps)" >&2
+	exit 1
+fi
+
+list=$OUT.list
+{
+	for d in /dev /proc /sys /run /tmp /bin /sbin /root /lu /lu/bin /lu/tests; do
+		echo "dir $d 0755 0 0"
+	done
+	echo "nod /dev/console 0600 0 0 c 5 1"
+	echo "file /init $BINDIR/lu-init 0755 0 0"
+	echo "slink /lu/bin/lu-kexec /init 0777 0 0"
+	echo "file /bin/busybox $BUSYBOX 0755 0 0"
+	echo "slink /bin/sh /bin/busybox 0777 0 0"
+	echo "file /kernel $KERNEL 0644 0 0"
+	for f in "$BINDIR"/*; do
+		b=$(basename "$f")
+		[ "$b" = lu-init ] || [ ! -x "$f" ] || echo "file /lu/tests/$b $f 0755 0 0"
+	done
+	for e in "${EXTRA[@]}"; do
+		dest=${e%%=*} src=${e#*=}
+		echo "dir $(dirname "$dest") 0755 0 0"
+		echo "file $dest $src $( [ -x "$src" ] && echo 0755 || echo 0644) 0 0"
+	done
+} | awk '!seen[$0]++' > "$list"
+"$GEN" -t "${SOURCE_DATE_EPOCH:-1767225600}" "$list" > "$OUT.tmp"
+mv "$OUT.tmp" "$OUT"
