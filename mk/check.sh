@@ -36,8 +36,19 @@ step() {
 }
 
 step host-selftests "$LU_ROOT/mk/selftest.sh"
+step lint "$LU_ROOT/mk/lint.sh"
 step runner-selftest "$SELFTESTS/selftest-runner.sh" -k "$BZIMAGE" -i "$INITRD" -o "$BUILD/logs"
-step "kexec-boot-id-${CYCLES}-cycles" "${VMTEST[@]}" "${KUNIT[@]}" -t lu_kexec_boot_id -c "$CYCLES"
+# The positive run: every stage proves it is a new kernel reached by kexec
+# and restores what the previous one preserved through KHO.
+step "kexec-kho-${CYCLES}-cycles" "${VMTEST[@]}" "${KUNIT[@]}" -n kexec-kho \
+	-t lu_kexec_boot_id,lu_kho -c "$CYCLES"
+# Negative KHO runs: the next kernel ignores or rejects the handover and
+# boots cold, losing no memory.
+step kho-next-kernel-kho-off "${VMTEST[@]}" -n kho-off -t lu_kho -c 1 -a "lu.kho=off"
+for what in compatible fdt tracker node overlap scratch; do
+	step "kho-corrupt-$what" "${VMTEST[@]}" -n "kho-corrupt-$what" -t lu_kho -c 1 \
+		-a "lu.kho=corrupt=$what"
+done
 
 printf '\n=== time per phase (seconds; boot and tests are guest-clock sums over all VM runs)\n'
 awk '{ sub(/\(.*\)/, "", $1); t[$1] += $2; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }

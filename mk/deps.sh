@@ -13,6 +13,7 @@ PACKAGES=(
 	dwarves				# pahole: DEBUG_INFO_BTF
 	clang llvm libbpf-dev bpftool libfdt-dev	# BPF programs, lu-trace
 	qemu-system-x86 busybox-static ccache
+	sparse				# make check: sparse on the new kernel code
 )
 PACKAGES+=(${LU_EXTRA_PACKAGES:-})
 pkgs=$(printf '%s\n' "${PACKAGES[@]}" | sed 's/#.*//' | tr ' \t' '\n\n' | sed '/^$/d')

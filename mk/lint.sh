@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Kernel-style gates for this tree's kernel code: checkpatch --strict on
+# every new kernel file and every patch, then sparse (C=2) and W=1 builds
+# of kernel/liveupdate/. Any finding fails.
+
+. "$(dirname "$0")/lib.sh"
+
+CHECKPATCH=$SRC/scripts/checkpatch.pl
+[ -f "$CHECKPATCH" ] || die "no kernel tree (make kernel)"
+bad=0
+
+dirs=$(cd "$LU_ROOT" && for d in kernel mm include lib arch drivers; do if [ -d "$d" ]; then echo "$d"; fi; done)
+files=$(cd "$LU_ROOT" && find $dirs -name '*.[ch]' | sort)
+for f in $files; do
+	out=$(perl "$CHECKPATCH" --strict --no-tree -q -f "$LU_ROOT/$f" 2>&1) ||
+		{ printf '%s\n' "$out" | sed "s|$LU_ROOT/||"; bad=1; }
+done
+for p in "$LU_ROOT"/patches/*.patch; do
+	[ -e "$p" ] || continue
+	out=$(perl "$CHECKPATCH" --strict --no-tree -q "$p" 2>&1) ||
+		{ printf '%s: %s\n' "$(basename "$p")" "$out"; bad=1; }
+done
+msg LINT "checkpatch --strict: $(wc -w <<< "$files") files, $(ls "$LU_ROOT"/patches/*.patch 2>/dev/null | wc -l) patches"
+
+for extra in C=2 W=1; do
+	log=$BUILD/logs/lint-${extra%%=*}.log
+	if ! kmake "$extra" kernel/liveupdate/ > "$log" 2>&1; then
+		tail -n 20 "$log"
+		die "$extra build of kernel/liveupdate failed (log: $log)"
+	fi
+	# sparse reports as "file:line:col: warning|error:"; gcc the same.
+	if grep -E '(warning|error):' "$log" | grep -E 'liveupdate|kexec_handover|kho' ; then
+		bad=1
+	fi
+	msg LINT "$extra kernel/liveupdate: $(grep -cE '(warning|error):' "$log") findings"
+done
+[ $bad = 0 ] || die "lint findings above"

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lu_kho: Kexec HandOver across kexec, as seen from userspace, with the
+ * in-kernel test (CONFIG_TEST_KEXEC_HANDOVER) doing the preserving and
+ * restoring at boot. Every stage checks what the kernel said and what
+ * debugfs shows; lu.kho=MODE on the command line picks a negative run:
+ *
+ *   (none)            stage N restores generation N-1 with matching
+ *                     checksums and preserves generation N; nothing stays
+ *                     unrestored; MemTotal equals the cold boot's (no leak)
+ *   off               the next kernel boots with kho=off: the handover is
+ *                     ignored, nothing is restored, and the preserved
+ *                     memory is ordinary free memory again (MemTotal)
+ *   corrupt=WHAT      stage 1 damages the outgoing handover (compatible,
+ *                     fdt, tracker, node, overlap or scratch) through
+ *                     kho/out/corrupt; the
+ *                     next kernel logs a "KHO:" error, boots cold, and
+ *                     loses no memory
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/klog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kselftest.h"
+#include "lu_stage.h"
+
+#define KHO_DEBUGFS	"/sys/kernel/debug/kho"
+/* Same kernel, same RAM: MemTotal may differ by a few pages only. */
+#define MEMTOTAL_SLACK_KB	(4 * 1024)
+
+static char *klog;
+
+static void read_klog(void)
+{
+	int len = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
+
+	if (len <= 0)
+		ksft_exit_fail_msg("klogctl: %s\n", strerror(errno));
+	klog = calloc(1, len + 1);
+	if (!klog || klogctl(3 /* SYSLOG_ACTION_READ_ALL */, klog, len) < 0)
+		ksft_exit_fail_msg("reading the kernel log: %s\n", strerror(errno));
+}
+
+/* The kernel log line containing @needle, printed as a diagnostic. */
+static const char *klog_find(const char *needle)
+{
+	const char *p = strstr(klog, needle);
+	static char line[512];
+	const char *start, *end;
+
+	if (!p)
+		return NULL;
+	for (start = p; start > klog && start[-1] != '\n'; start--)
+		;
+	end = strchr(p, '\n');
+	snprintf(line, sizeof(line), "%.*s", (int)(end ? end - start : (long)strlen(start)), start);
+	ksft_print_msg("kernel: %s\n", line);
+	return line;
+}
+
+static long meminfo_kb(const char *key)
+{
+	char line[256];
+	long val = -1;
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key)) && line[strlen(key)] == ':')
+			val = strtol(line + strlen(key) + 1, NULL, 10);
+	fclose(f);
+	return val;
+}
+
+/* Value of "key N" in a debugfs stats file, or -1. */
+static long stat_value(const char *path, const char *key)
+{
+	char line[256];
+	long val = -1;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key)) && line[strlen(key)] == ' ')
+			val = strtol(line + strlen(key) + 1, NULL, 10);
+	fclose(f);
+	return val;
+}
+
+static int count_lines(const char *path)
+{
+	char line[256];
+	int n = 0;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		n++;
+	fclose(f);
+	return n;
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st);
+}
+
+static bool write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+	close(fd);
+	return ok;
+}
+
+/* What every stage preserves for the next one (the in-kernel test ran). */
+static void check_outgoing(int stage)
+{
+	char want[64];
+	long pages = stat_value(KHO_DEBUGFS "/out/preserved", "pages");
+	long tracker = stat_value(KHO_DEBUGFS "/out/preserved", "tracker_bytes");
+
+	snprintf(want, sizeof(want), "KHO-TEST: preserved generation %d:", stage);
+	ksft_test_result(klog_find(want) != NULL, "stage%d_preserved_generation_%d\n", stage, stage);
+	ksft_test_result(pages >= 64 * 256, "outgoing_preserved_pages_at_least_64MiB (%ld)\n", pages);
+	/*
+	 * The tracker costs a root, two tables and a leaf per order in use
+	 * (11 orders here), plus a leaf per 32768 blocks: a fixed ~136 KiB
+	 * here, 0.003 % for GiBs of order-0 pages (see the KUnit suite).
+	 */
+	ksft_test_result(tracker > 0 && tracker <= (1 + 3 * 11 + pages / 32768 + 11) * 4096L,
+			 "tracker_metadata_within_bound (%ld bytes for %ld pages)\n",
+			 tracker, pages);
+	ksft_test_result(count_lines(KHO_DEBUGFS "/out/scratch") >= 1,
+			 "scratch_areas_listed (%d)\n", count_lines(KHO_DEBUGFS "/out/scratch"));
+}
+
+int main(int argc, char **argv)
+{
+	int stage = lu_stage(argc, argv);
+	char mode[64] = "", buf[64], want[96];
+	long memtotal = meminfo_kb("MemTotal"), first_memtotal = -1;
+
+	lu_cmdline_param("lu.kho", mode, sizeof(mode));
+	ksft_print_header();
+	read_klog();
+	if (lu_carry_get("kho.memtotal", buf, sizeof(buf)))
+		first_memtotal = atol(buf);
+	ksft_print_msg("stage %d, mode '%s', MemTotal %ld kB (cold boot %ld kB)\n", stage,
+		       mode[0] ? mode : "normal", memtotal, first_memtotal);
+
+	if (stage == 1) {
+		ksft_set_plan(6);
+		ksft_test_result(klog_find("KHO-TEST: no handover from a previous test (cold boot)") != NULL,
+				 "cold_boot_finds_no_handover\n");
+		ksft_test_result(!exists(KHO_DEBUGFS "/in"), "no_kho_in_on_cold_boot\n");
+		check_outgoing(stage);
+		lu_carry_set("kho.memtotal", "%ld", memtotal);
+		if (!strcmp(mode, "off"))
+			lu_next_cmdline_add("kho=off");
+		if (!strncmp(mode, "corrupt=", 8) &&
+		    !write_file(KHO_DEBUGFS "/out/corrupt", mode + 8))
+			ksft_exit_fail_msg("cannot corrupt the handover (%s): %s\n", mode + 8,
+					   strerror(errno));
+		ksft_finished();
+	}
+
+	/* Every later stage: memory the previous kernel preserved is back. */
+	if (!strcmp(mode, "off")) {
+		ksft_set_plan(5);
+		ksft_test_result(klog_find("KHO: handover from the previous kernel ignored (kho=off)") != NULL,
+				 "handover_ignored_with_kho_off\n");
+		ksft_test_result(klog_find("KHO-TEST: no handover from a previous test (KHO is off)") != NULL,
+				 "nothing_restored\n");
+		ksft_test_result(klog_find("KHO-TEST: KHO is off: nothing preserved") != NULL,
+				 "nothing_preserved\n");
+		ksft_test_result(!exists(KHO_DEBUGFS), "no_kho_debugfs\n");
+	} else if (!strncmp(mode, "corrupt=", 8)) {
+		ksft_set_plan(5);
+		ksft_test_result(klog_find("KHO: invalid handover:") != NULL,
+				 "corrupt_%s_logged\n", mode + 8);
+		ksft_test_result(!exists(KHO_DEBUGFS "/in"), "corrupt_%s_booted_cold\n", mode + 8);
+		ksft_test_result(klog_find("KHO-TEST: no handover from a previous test (cold boot)") != NULL,
+				 "nothing_restored\n");
+		ksft_test_result(klog_find("KHO-TEST: preserved generation 1:") != NULL,
+				 "preserving_works_again\n");
+	} else {
+		long unrestored = stat_value(KHO_DEBUGFS "/in/status", "unrestored_pages");
+		long arrived = stat_value(KHO_DEBUGFS "/in/status", "pages");
+
+		ksft_set_plan(9);
+		snprintf(want, sizeof(want), "KHO-TEST: restore succeeded: generation %d,", stage - 1);
+		ksft_test_result(klog_find(want) != NULL, "stage%d_restored_generation_%d\n", stage,
+				 stage - 1);
+		ksft_test_result(!klog_find("KHO-TEST: restore FAILED") && !klog_find("KHO: invalid"),
+				 "no_restore_errors\n");
+		ksft_test_result(arrived >= 64 * 256, "incoming_pages_counted (%ld)\n", arrived);
+		ksft_test_result(unrestored == 0, "nothing_left_unrestored (%ld)\n", unrestored);
+		check_outgoing(stage);
+	}
+	ksft_test_result(first_memtotal > 0 && labs(memtotal - first_memtotal) <= MEMTOTAL_SLACK_KB,
+			 "memory_returned (MemTotal %ld kB, cold boot %ld kB)\n", memtotal,
+			 first_memtotal);
+	lu_carry_set("kho.memtotal", "%ld", first_memtotal);
+	ksft_finished();
+}
