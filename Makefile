@@ -28,7 +28,7 @@ ifneq ($(filter check demo,$(MAKECMDGOALS)),)
 $(shell rm -f $(BUILD)/timings.log)
 endif
 
-.PHONY: all help deps kernel initramfs check demo vm vmtest clean
+.PHONY: all help deps kernel initramfs check demo bench vm vmtest clean
 
 all: initramfs
 
@@ -38,6 +38,7 @@ help:
 	@echo "  make kernel     extract 6.12, overlay, patch, configure, build bzImage"
 	@echo "  make initramfs  guest programs + initramfs"
 	@echo "  make vmtest T=TEST[,TEST] CYCLES=N [APPEND=params]   one VM run"
+	@echo "  make bench      benchmarks (table + JSON in $(BUILD)/bench)"
 	@echo "  make vm         guest shell on this terminal (Ctrl-A X quits)"
 	@echo "  make clean      remove $(BUILD)"
 
@@ -59,6 +60,9 @@ check: initramfs
 
 demo: initramfs
 	@mk/demo.sh
+
+bench: initramfs
+	@mk/bench.sh
 
 vmtest: initramfs
 	@$(VMTEST) -t $(T) -c $(CYCLES) -m $(MEM) -a "$(APPEND)" -K $(SELFTESTS)/kunit.suites

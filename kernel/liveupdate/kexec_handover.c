@@ -60,6 +60,7 @@
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/sched/clock.h>
 #include <linux/vmalloc.h>
 
 #include <asm/sections.h>
@@ -137,6 +138,7 @@ static struct {
 	void *fdt;			/* root tree, one page */
 	struct kho_scratch_ser *scratch;	/* the array passed on, one page */
 	unsigned long blocks[KHO_ORDER_MAX + 1];
+	phys_addr_t synced_root;	/* root as written in the root tree */
 	bool ready;
 } kho_out = {
 	.lock = __MUTEX_INITIALIZER(kho_out.lock),
@@ -189,7 +191,10 @@ static void kho_out_sync_root(void)
 {
 	fdt64_t root = cpu_to_fdt64(kho_out.tracker.root);
 
+	if (kho_out.tracker.root == kho_out.synced_root)
+		return;
 	fdt_setprop_inplace(kho_out.fdt, 0, KHO_FDT_MEMORY_MAP_PROP, &root, sizeof(root));
+	kho_out.synced_root = kho_out.tracker.root;
 }
 
 static int kho_preserve_block(unsigned long pfn, unsigned int order)
@@ -734,6 +739,7 @@ EXPORT_SYMBOL_GPL(kho_restore_vmalloc);
 /* ---------------------------------------------------------------------- */
 
 static phys_addr_t kho_kernel_start __initdata, kho_kernel_size __initdata;
+static u64 kho_boot_ns __initdata;	/* time this boot spent receiving */
 
 static bool __init kho_overlaps_kernel(phys_addr_t addr, phys_addr_t size)
 {
@@ -769,6 +775,8 @@ void __init kho_populate(phys_addr_t fdt_phys, u64 fdt_len, phys_addr_t scratch_
 	void *fdt = NULL;
 	const char *why;
 	int len;
+
+	u64 t0 = sched_clock();
 
 	if (!kho_enable) {
 		pr_info("handover from the previous kernel ignored (kho=off)\n");
@@ -842,6 +850,7 @@ void __init kho_populate(phys_addr_t fdt_phys, u64 fdt_len, phys_addr_t scratch_
 
 	kho_in.fdt_phys = fdt_phys;
 	kho_in.active = true;
+	kho_boot_ns = sched_clock() - t0;
 	pr_info("found kexec handover data: %u scratch areas, root tree at %pa\n",
 		nr, &fdt_phys);
 	return;
@@ -1026,13 +1035,17 @@ static void __init kho_mark_scratch(void)
  */
 void __init kho_memory_init(void)
 {
+	u64 t0 = sched_clock();
+
 	if (kho_in.active) {
 		if (kho_in_reserve())
 			kho_in.active = false;
 		memblock_clear_kho_scratch_only();
+		kho_boot_ns += sched_clock() - t0;
 		if (kho_in.active)
-			pr_info("%lu preserved pages in %lu tracker pages reserved for restore\n",
-				kho_in.stats.pages, kho_in.tracker.nr_nodes);
+			pr_info("%lu preserved pages in %lu tracker pages reserved for restore; boot work %llu us\n",
+				kho_in.stats.pages, kho_in.tracker.nr_nodes,
+				div_u64(kho_boot_ns, NSEC_PER_USEC));
 	} else if (kho_enable) {
 		kho_reserve_scratch();
 	}

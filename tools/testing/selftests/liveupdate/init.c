@@ -32,6 +32,10 @@
  *   LU-KEXEC stage=N next=N+1        right before reboot(LINUX_REBOOT_CMD_KEXEC)
  *   LU-DONE stages=M                 the last stage finished
  *
+ * Tests get LU_STAGE, LU_STAGES, LU_TEST and LU_BOOT_MS (the uptime at
+ * LU-STAGE-BEGIN: how long this kernel took to reach userspace) in their
+ * environment.
+ *
  * Tests talk back to the init through files under /run/lu:
  *
  *   /run/lu/carry          "key=value" lines, passed to the next stage as
@@ -71,6 +75,7 @@ static char cmdline[CMDLINE_MAX];
 static int stage = 1, stages = 1;
 static FILE *results;	/* lu.results=ttySN: a UART only this init writes to */
 static long test_timeout = 900;
+static long stage_begin_ms;	/* uptime when the stage began: boot time */
 
 static void say(const char *fmt, ...)
 {
@@ -293,7 +298,7 @@ static void reap_orphans(void)
 /* Run one test; returns 0 on success and fills why[] otherwise. */
 static int run_test(const char *name, char *why, size_t whylen)
 {
-	char path[256], st[16], sts[16], pend[4096];
+	char path[256], st[16], sts[16], boot[32], pend[4096];
 	int pipefd[2], status = 0;
 	size_t plen = 0;
 	long deadline;
@@ -311,6 +316,7 @@ static int run_test(const char *name, char *why, size_t whylen)
 	}
 	snprintf(st, sizeof(st), "%d", stage);
 	snprintf(sts, sizeof(sts), "%d", stages);
+	snprintf(boot, sizeof(boot), "%ld", stage_begin_ms);
 	pid = fork();
 	if (pid == 0) {
 		setpgid(0, 0);
@@ -319,6 +325,7 @@ static int run_test(const char *name, char *why, size_t whylen)
 		setenv("LU_STAGE", st, 1);
 		setenv("LU_STAGES", sts, 1);
 		setenv("LU_TEST", name, 1);
+		setenv("LU_BOOT_MS", boot, 1);
 		execl(path, name, "--stage", st, NULL);
 		fprintf(stderr, "exec %s: %s\n", path, strerror(errno));
 		_exit(127);
@@ -487,7 +494,8 @@ int main(int argc, char **argv)
 	for (t = strtok_r(tests, ",", &save); t && ntests < MAX_TESTS; t = strtok_r(NULL, ",", &save))
 		names[ntests++] = t;
 
-	say("LU-STAGE-BEGIN stage=%d/%d uptime_ms=%ld\n", stage, stages, now_ms());
+	stage_begin_ms = now_ms();
+	say("LU-STAGE-BEGIN stage=%d/%d uptime_ms=%ld\n", stage, stages, stage_begin_ms);
 	if (stage < stages) {
 		ret = load_next(NULL);
 		if (ret)
