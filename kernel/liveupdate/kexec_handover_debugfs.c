@@ -10,6 +10,7 @@
  *
  * - ``fdt``: the root tree, live (it changes as subtrees come and go)
  * - ``scratch``: one line per scratch area: ``<index> <start> <size>`` in hex
+ * - ``subtrees``: one line per subtree: ``<name> <blob address> <size>``
  * - ``preserved``: ``order <n> blocks <count>`` lines, then ``pages``,
  *   ``bytes`` and ``tracker_bytes`` (the metadata cost) lines
  * - ``corrupt`` (KEXEC_HANDOVER_DEBUG only, write-only): damage the
@@ -19,7 +20,7 @@
  * ``/sys/kernel/debug/kho/in/`` (present only after a KHO boot):
  *
  * - ``fdt``: the root tree received
- * - ``scratch``: the scratch areas received, as above
+ * - ``scratch``, ``subtrees``: what was received, as above
  * - ``status``: ``order <n> blocks <count>`` lines for what arrived, then
  *   ``pages``, ``restored_pages``, ``released_pages`` and
  *   ``unrestored_pages``
@@ -52,6 +53,22 @@ static int scratch_show(struct seq_file *m, void *v)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(scratch);
+
+static int subtrees_show(struct seq_file *m, void *v)
+{
+	const struct kho_debugfs_view *view = m->private;
+	int off;
+
+	fdt_for_each_subnode(off, view->fdt, 0) {
+		const fdt64_t *data = fdt_getprop(view->fdt, off, KHO_FDT_SUB_DATA_PROP, NULL);
+		const fdt64_t *size = fdt_getprop(view->fdt, off, KHO_FDT_SUB_SIZE_PROP, NULL);
+
+		seq_printf(m, "%s %#llx %llu\n", fdt_get_name(view->fdt, off, NULL),
+			   data ? fdt64_to_cpu(*data) : 0, size ? fdt64_to_cpu(*size) : 0);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(subtrees);
 
 static int preserved_show(struct seq_file *m, void *v)
 {
@@ -148,6 +165,7 @@ static void kho_debugfs_common(struct dentry *dir, struct kho_debugfs_view *view
 	blob->size = fdt_totalsize(fdt);
 	debugfs_create_blob("fdt", 0400, dir, blob);
 	debugfs_create_file("scratch", 0400, dir, view, &scratch_fops);
+	debugfs_create_file("subtrees", 0400, dir, view, &subtrees_fops);
 }
 
 /**

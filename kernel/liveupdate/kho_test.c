@@ -34,7 +34,9 @@
 #include <linux/vmalloc.h>
 
 #define KHO_TEST_NAME		"kho-test"
-#define KHO_TEST_COMPATIBLE	"kho-test-v1"
+#define KHO_TEST_COMPATIBLE	"kho-test-v2"
+#define KHO_TEST_REMOVED	"kho-test-removed"
+#define KHO_TEST_RANGE_PAGES	5	/* preserved as blocks of 4 and 1 pages */
 #define KHO_TEST_MAGIC		0x4b484f54	/* "KHOT" */
 
 static unsigned int kho_test_mb = 64;
@@ -60,7 +62,7 @@ struct kho_test_folio {
 } __packed;
 
 /**
- * struct kho_test_blob - the "kho-test" subtree ("kho-test-v1")
+ * struct kho_test_blob - the "kho-test" subtree ("kho-test-v2")
  * @compatible: KHO_TEST_COMPATIBLE
  * @magic: KHO_TEST_MAGIC
  * @generation: 1 in the cold-booted kernel, +1 per kexec
@@ -68,6 +70,11 @@ struct kho_test_folio {
  * @total_bytes: bytes in all folios
  * @table_csum: checksum of the folio table
  * @table: the folio table, a preserved vmalloc area
+ * @range_phys: a range of KHO_TEST_RANGE_PAGES pages kept with
+ *		kho_preserve_pages()
+ * @range_csum: checksum of the range
+ * @unpreserved_phys: a folio that was preserved, then unpreserved before
+ *		      the kexec: the next kernel must not restore it
  */
 struct kho_test_blob {
 	char compatible[16];
@@ -77,6 +84,9 @@ struct kho_test_blob {
 	u64 total_bytes;
 	u64 table_csum;
 	struct kho_vmalloc table;
+	u64 range_phys;
+	u64 range_csum;
+	u64 unpreserved_phys;
 } __packed;
 
 static u64 kho_test_csum(const void *buf, size_t len)
@@ -116,6 +126,23 @@ static bool kho_test_restore_unpreserved(void)
 		   kho_restore_pages(page_to_phys(page), 1);
 	__free_page(page);
 	return restored;
+}
+
+/* The kho_preserve_pages() range: restore it as order-0 pages and check it. */
+static bool kho_test_restore_range(const struct kho_test_blob *blob)
+{
+	struct page *page = kho_restore_pages(blob->range_phys, KHO_TEST_RANGE_PAGES);
+	void *addr;
+	bool ok;
+	int i;
+
+	if (!page)
+		return false;
+	addr = page_address(page);	/* contiguous in the direct map */
+	ok = kho_test_csum(addr, KHO_TEST_RANGE_PAGES * PAGE_SIZE) == blob->range_csum;
+	for (i = 0; i < KHO_TEST_RANGE_PAGES; i++)
+		__free_page(page + i);
+	return ok;
 }
 
 static int kho_test_restore(u32 *generation)
@@ -190,8 +217,17 @@ static int kho_test_restore(u32 *generation)
 	why = "restore of memory that was not preserved succeeded";
 	if (kho_test_restore_unpreserved())
 		goto fail;
+	why = "a folio unpreserved before the kexec was restored";
+	if (kho_restore_folio(blob->unpreserved_phys))
+		goto fail;
+	why = "a subtree removed before the kexec was found";
+	if (kho_retrieve_subtree(KHO_TEST_REMOVED, &phys, NULL) != -ENOENT)
+		goto fail;
+	why = "page range not restored or corrupt";
+	if (!kho_test_restore_range(blob))
+		goto fail;
 
-	pr_info("restore succeeded: generation %u, %llu folios, %llu MiB, checksums match, table of %u vmalloc pages, second restore refused; restore took %llu us\n",
+	pr_info("restore succeeded: generation %u, %llu folios, %llu MiB, checksums match, table of %u vmalloc pages, page range intact, second restore and unpreserved memory refused; restore took %llu us\n",
 		blob->generation, blob->nr_folios, bytes >> 20, blob->table.total_pages,
 		div_u64(restore_ns, NSEC_PER_USEC));
 	*generation = blob->generation;
@@ -209,6 +245,68 @@ out:
 	vfree(table);
 	if (!err)
 		kho_restore_free(blob);
+	return err;
+}
+
+static void kho_test_unpreserve_extras(struct kho_test_blob *blob)
+{
+	struct page *page = pfn_to_page(PHYS_PFN(blob->range_phys));
+
+	kho_unpreserve_pages(page, KHO_TEST_RANGE_PAGES);
+	__free_pages(page, get_order(KHO_TEST_RANGE_PAGES * PAGE_SIZE));
+}
+
+/*
+ * A page range preserved with kho_preserve_pages(); a folio preserved and
+ * unpreserved again (the next kernel must not find it, and it stays ours
+ * to free); a subtree added and removed again (likewise).
+ */
+static int kho_test_preserve_extras(struct kho_test_blob *blob, u64 *state)
+{
+	unsigned int order = get_order(KHO_TEST_RANGE_PAGES * PAGE_SIZE);
+	struct page *range = alloc_pages(GFP_KERNEL, order);
+	struct folio *gone;
+	int err;
+
+	if (!range)
+		return -ENOMEM;
+	kho_test_fill(page_address(range), KHO_TEST_RANGE_PAGES * PAGE_SIZE, state);
+	err = kho_preserve_pages(range, KHO_TEST_RANGE_PAGES);
+	if (err) {
+		__free_pages(range, order);
+		return err;
+	}
+	blob->range_phys = page_to_phys(range);
+	blob->range_csum = kho_test_csum(page_address(range), KHO_TEST_RANGE_PAGES * PAGE_SIZE);
+
+	gone = folio_alloc(GFP_KERNEL, 0);
+	if (!gone) {
+		err = -ENOMEM;
+		goto err_range;
+	}
+	err = kho_preserve_folio(gone);
+	if (!err) {
+		kho_unpreserve_folio(gone);
+		/* After unpreserve, preserving again must work. */
+		err = kho_preserve_folio(gone);
+		if (!err)
+			kho_unpreserve_folio(gone);
+	}
+	blob->unpreserved_phys = PFN_PHYS(folio_pfn(gone));
+	folio_put(gone);
+	if (err)
+		goto err_range;
+
+	err = kho_add_subtree(KHO_TEST_REMOVED, blob, sizeof(*blob));
+	if (!err && kho_add_subtree(KHO_TEST_REMOVED, blob, sizeof(*blob)) != -EEXIST)
+		err = -EINVAL;	/* a name can be used once */
+	kho_remove_subtree(blob);
+	if (err)
+		goto err_range;
+	return 0;
+
+err_range:
+	kho_test_unpreserve_extras(blob);
 	return err;
 }
 
@@ -276,6 +374,9 @@ static int kho_test_preserve(u32 generation)
 	err = kho_preserve_vmalloc(table, &blob->table);
 	if (err)
 		goto err_free_blob;
+	err = kho_test_preserve_extras(blob, &state);
+	if (err)
+		goto err_unpreserve_vmalloc;
 	strscpy(blob->compatible, KHO_TEST_COMPATIBLE, sizeof(blob->compatible));
 	blob->magic = KHO_TEST_MAGIC;
 	blob->generation = generation;
@@ -291,6 +392,8 @@ static int kho_test_preserve(u32 generation)
 	return 0;
 
 err_unpreserve_table:
+	kho_test_unpreserve_extras(blob);
+err_unpreserve_vmalloc:
 	kho_unpreserve_vmalloc(&blob->table);
 err_free_blob:
 	kho_unpreserve_free(blob);

@@ -109,6 +109,22 @@ static int count_lines(const char *path)
 	return n;
 }
 
+/* Is there a line starting with "@name " in @path? */
+static bool has_subtree(const char *path, const char *name)
+{
+	char line[256];
+	bool found = false;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, strlen(name)) && line[strlen(name)] == ' ')
+			found = true;
+	fclose(f);
+	return found;
+}
+
 static bool exists(const char *path)
 {
 	struct stat st;
@@ -148,6 +164,10 @@ static void check_outgoing(int stage)
 			 tracker, pages);
 	ksft_test_result(count_lines(KHO_DEBUGFS "/out/scratch") >= 1,
 			 "scratch_areas_listed (%d)\n", count_lines(KHO_DEBUGFS "/out/scratch"));
+	/* The test's subtree is listed; the one it removed again is not. */
+	ksft_test_result(has_subtree(KHO_DEBUGFS "/out/subtrees", "kho-test") &&
+			 !has_subtree(KHO_DEBUGFS "/out/subtrees", "kho-test-removed"),
+			 "outgoing_subtrees_listed\n");
 }
 
 int main(int argc, char **argv)
@@ -165,7 +185,7 @@ int main(int argc, char **argv)
 		       mode[0] ? mode : "normal", memtotal, first_memtotal);
 
 	if (stage == 1) {
-		ksft_set_plan(6);
+		ksft_set_plan(7);
 		ksft_test_result(klog_find("KHO-TEST: no handover from a previous test (cold boot)") != NULL,
 				 "cold_boot_finds_no_handover\n");
 		ksft_test_result(!exists(KHO_DEBUGFS "/in"), "no_kho_in_on_cold_boot\n");
@@ -203,7 +223,9 @@ int main(int argc, char **argv)
 		long unrestored = stat_value(KHO_DEBUGFS "/in/status", "unrestored_pages");
 		long arrived = stat_value(KHO_DEBUGFS "/in/status", "pages");
 
-		ksft_set_plan(9);
+		ksft_set_plan(11);
+		ksft_test_result(has_subtree(KHO_DEBUGFS "/in/subtrees", "kho-test"),
+				 "incoming_subtrees_listed\n");
 		snprintf(want, sizeof(want), "KHO-TEST: restore succeeded: generation %d,", stage - 1);
 		ksft_test_result(klog_find(want) != NULL, "stage%d_restored_generation_%d\n", stage,
 				 stage - 1);
