@@ -50,6 +50,19 @@ for what in compatible fdt tracker node overlap scratch; do
 		-a "lu.kho=corrupt=$what"
 done
 
+# LUO: the single-boot API suite, then two-stage kexec tests, each in its
+# own guest so that one test's sessions cannot mask another's.
+step luo-api "${VMTEST[@]}" -n luo-api -t liveupdate -c 0
+for t in luo_kexec_simple luo_multi_session luo_empty_session luo_freeze_fail \
+	 luo_stress_sessions luo_stress_files; do
+	step "$t" "${VMTEST[@]}" -n "$t" -t "$t" -c 1
+done
+# Incoming LUO state is untrusted: damaged state is logged and LUO starts empty.
+for what in compatible chain session; do
+	step "luo-corrupt-$what" "${VMTEST[@]}" -n "luo-corrupt-$what" -t luo_corrupt -c 1 \
+		-a "lu.luo=$what"
+done
+
 printf '\n=== time per phase (seconds; boot and tests are guest-clock sums over all VM runs)\n'
 awk '{ sub(/\(.*\)/, "", $1); t[$1] += $2; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
      END { for (i = 1; i <= n; i++) printf "  %-32s %8.1f\n", order[i], t[order[i]] }' "$TIMINGS"

@@ -14,12 +14,14 @@ bad=0
 dirs=$(cd "$LU_ROOT" && for d in kernel mm include lib arch drivers; do if [ -d "$d" ]; then echo "$d"; fi; done)
 files=$(cd "$LU_ROOT" && find $dirs -name '*.[ch]' | sort)
 for f in $files; do
-	out=$(perl "$CHECKPATCH" --strict --no-tree -q -f "$LU_ROOT/$f" 2>&1) ||
+	# From the kernel tree: in a git checkout checkpatch leaves a cache file.
+	out=$(cd "$SRC" && perl "$CHECKPATCH" --strict --no-tree -q -f "$LU_ROOT/$f" 2>&1) ||
 		{ printf '%s\n' "$out" | sed "s|$LU_ROOT/||"; bad=1; }
 done
 for p in "$LU_ROOT"/patches/*.patch; do
 	[ -e "$p" ] || continue
-	out=$(perl "$CHECKPATCH" --strict --no-tree -q "$p" 2>&1) ||
+	# Hooks must use the labels of the code they patch (6.12's "Unlock").
+	out=$(cd "$SRC" && perl "$CHECKPATCH" --strict --no-tree -q --ignore CAMELCASE "$p" 2>&1) ||
 		{ printf '%s: %s\n' "$(basename "$p")" "$out"; bad=1; }
 done
 msg LINT "checkpatch --strict: $(wc -w <<< "$files") files, $(ls "$LU_ROOT"/patches/*.patch 2>/dev/null | wc -l) patches"

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Copyright (C) 2026 The Live Update for Linux 6.12 authors
+ *
+ * Live Update Orchestrator (LUO): the in-kernel API for file types that
+ * can be preserved across a kexec (names as upstream's).
+ */
+#ifndef _LINUX_LIVEUPDATE_H
+#define _LINUX_LIVEUPDATE_H
+
+#include <linux/list.h>
+#include <linux/types.h>
+#include <uapi/linux/liveupdate.h>
+
+struct file;
+struct module;
+struct liveupdate_file_handler;
+struct liveupdate_session;
+
+#define LIVEUPDATE_HNDL_COMPAT_LENGTH	48
+
+/**
+ * struct liveupdate_file_op_args - arguments of the file handler operations
+ * @handler: the handler
+ * @session: the session the file belongs to
+ * @retrieve_status: 0 if the file has not been retrieved, 1 if it was,
+ *		     a negative errno if retrieving it failed
+ * @file: the file (preserve, freeze, unfreeze, unpreserve); set by
+ *	  @retrieve to the restored file
+ * @serialized_data: the handler's handle on its serialized state, set by
+ *		     @preserve (and possibly updated by @freeze), given back
+ *		     in the next kernel
+ * @private_data: the handler's runtime state for this file
+ */
+struct liveupdate_file_op_args {
+	struct liveupdate_file_handler *handler;
+	struct liveupdate_session *session;
+	int retrieve_status;
+	struct file *file;
+	u64 serialized_data;
+	void *private_data;
+};
+
+/**
+ * struct liveupdate_file_ops - what a file type implements
+ * @can_preserve: is @file of this type (required)
+ * @preserve: do the heavy work while the workload runs (required)
+ * @unpreserve: undo @preserve, when the session is closed (required)
+ * @freeze: last update before the kexec, in the reboot path; may fail,
+ *	    which cancels the kexec (optional)
+ * @unfreeze: undo @freeze when the kexec is cancelled (optional)
+ * @retrieve: in the next kernel, rebuild the file (required)
+ * @can_finish: may the session finish now (optional)
+ * @finish: the end: free what is left; a file never retrieved is
+ *	    discarded here (required)
+ * @get_id: identity of the underlying object, so that two files of one
+ *	    object count as the same file (optional; default: the file)
+ * @owner: module owning the handler
+ */
+struct liveupdate_file_ops {
+	bool (*can_preserve)(struct liveupdate_file_handler *handler, struct file *file);
+	int (*preserve)(struct liveupdate_file_op_args *args);
+	void (*unpreserve)(struct liveupdate_file_op_args *args);
+	int (*freeze)(struct liveupdate_file_op_args *args);
+	void (*unfreeze)(struct liveupdate_file_op_args *args);
+	int (*retrieve)(struct liveupdate_file_op_args *args);
+	bool (*can_finish)(struct liveupdate_file_op_args *args);
+	void (*finish)(struct liveupdate_file_op_args *args);
+	unsigned long (*get_id)(struct file *file);
+	struct module *owner;
+};
+
+/**
+ * struct liveupdate_file_handler - a file type LUO can preserve
+ * @ops: its operations
+ * @compatible: versioned name of its serialized format
+ * @list: private to LUO
+ */
+struct liveupdate_file_handler {
+	const struct liveupdate_file_ops *ops;
+	const char compatible[LIVEUPDATE_HNDL_COMPAT_LENGTH];
+	struct list_head list;
+};
+
+#ifdef CONFIG_LIVEUPDATE
+bool liveupdate_enabled(void);
+int liveupdate_register_file_handler(struct liveupdate_file_handler *fh);
+int liveupdate_unregister_file_handler(struct liveupdate_file_handler *fh);
+int liveupdate_reboot(void);
+#else
+static inline bool liveupdate_enabled(void)
+{
+	return false;
+}
+
+static inline int liveupdate_register_file_handler(struct liveupdate_file_handler *fh)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int liveupdate_unregister_file_handler(struct liveupdate_file_handler *fh)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int liveupdate_reboot(void)
+{
+	return 0;
+}
+#endif
+
+#endif /* _LINUX_LIVEUPDATE_H */

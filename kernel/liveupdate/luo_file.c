@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The Live Update for Linux 6.12 authors
+ */
+
+/**
+ * DOC: LUO files and file handlers
+ *
+ * A file type becomes preservable by registering a
+ * &struct liveupdate_file_handler. LIVEUPDATE_SESSION_PRESERVE_FD finds the
+ * first handler whose can_preserve() accepts the file (none: -ENOENT),
+ * checks that the file is in no session yet (its identity, get_id() or the
+ * file itself, is unique system-wide: -EBUSY) and that the token is new in
+ * the session (-EEXIST), makes room for its entry, and calls preserve().
+ * Each step is undone in reverse if a later one fails.
+ *
+ * In the next kernel a file is retrieved once by token (retrieve()); at
+ * finish every file is asked can_finish() first (any "no": -EBUSY, nothing
+ * changes), then finish() is called on all of them, which discards the
+ * ones never retrieved.
+ *
+ * Everything here runs under luo.lock.
+ */
+
+#define pr_fmt(fmt) "liveupdate: " fmt
+
+#include <linux/cleanup.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+
+#include "luo_internal.h"
+
+/**
+ * luo_handler_find - the handler with a compatible string
+ * @compatible: the string
+ *
+ * Return: the handler or NULL. Under luo.lock.
+ */
+struct liveupdate_file_handler *luo_handler_find(const char *compatible)
+{
+	struct liveupdate_file_handler *fh;
+
+	list_for_each_entry(fh, &luo.handlers, list)
+		if (!strncmp(fh->compatible, compatible, LIVEUPDATE_HNDL_COMPAT_LENGTH))
+			return fh;
+	return NULL;
+}
+
+/**
+ * liveupdate_register_file_handler - make a file type preservable
+ * @fh: the handler; its compatible string must be unique
+ *
+ * Return: 0, -EINVAL for a malformed handler, -EEXIST for a compatible
+ * string in use, -EOPNOTSUPP when LUO is off.
+ */
+int liveupdate_register_file_handler(struct liveupdate_file_handler *fh)
+{
+	const struct liveupdate_file_ops *ops = fh->ops;
+
+	if (!liveupdate_enabled())
+		return -EOPNOTSUPP;
+	if (!ops || !ops->can_preserve || !ops->preserve || !ops->unpreserve ||
+	    !ops->retrieve || !ops->finish || !fh->compatible[0] ||
+	    strnlen(fh->compatible, LIVEUPDATE_HNDL_COMPAT_LENGTH) == LIVEUPDATE_HNDL_COMPAT_LENGTH)
+		return -EINVAL;
+	guard(mutex)(&luo.lock);
+	if (luo_handler_find(fh->compatible))
+		return -EEXIST;
+	list_add_tail(&fh->list, &luo.handlers);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(liveupdate_register_file_handler);
+
+static bool luo_handler_in_use(struct liveupdate_file_handler *fh)
+{
+	struct liveupdate_session *s;
+	struct luo_file *f;
+	int bkt;
+
+	hash_for_each(luo.out, bkt, s, hnode)
+		list_for_each_entry(f, &s->files, list)
+			if (f->fh == fh)
+				return true;
+	hash_for_each(luo.in, bkt, s, hnode)
+		list_for_each_entry(f, &s->files, list)
+			if (f->fh == fh)
+				return true;
+	return false;
+}
+
+/**
+ * liveupdate_unregister_file_handler - undo liveupdate_register_file_handler()
+ * @fh: the handler
+ *
+ * Return: 0, or -EBUSY while a preserved or incoming file uses it.
+ */
+int liveupdate_unregister_file_handler(struct liveupdate_file_handler *fh)
+{
+	guard(mutex)(&luo.lock);
+	if (luo_handler_in_use(fh))
+		return -EBUSY;
+	list_del_init(&fh->list);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(liveupdate_unregister_file_handler);
+
+static void luo_args(struct liveupdate_file_op_args *args, struct luo_file *f,
+		     struct liveupdate_session *s)
+{
+	*args = (struct liveupdate_file_op_args) {
+		.handler = f->fh,
+		.session = s,
+		.retrieve_status = f->retrieve_status,
+		.file = f->file,
+		.serialized_data = f->data,
+		.private_data = f->private_data,
+	};
+}
+
+/**
+ * luo_file_preserve - LIVEUPDATE_SESSION_PRESERVE_FD
+ * @s: an outgoing session
+ * @fd: the file descriptor
+ * @token: userspace's token
+ *
+ * Return: 0; -EBADF, -ENOENT (no handler), -EEXIST (token in use), -EBUSY
+ * (the file is in a session), -ENOMEM, or the handler's error.
+ */
+int luo_file_preserve(struct liveupdate_session *s, int fd, u64 token)
+{
+	struct liveupdate_file_op_args args;
+	struct liveupdate_file_handler *fh;
+	struct luo_file *f;
+	struct file *file;
+	int err;
+
+	if (xa_load(&s->tokens, token))
+		return -EEXIST;
+	file = fget(fd);
+	if (!file)
+		return -EBADF;
+	err = -ENOENT;
+	list_for_each_entry(fh, &luo.handlers, list)
+		if (fh->ops->can_preserve(fh, file))
+			goto found;
+	goto err_fput;
+found:
+	err = -ENODEV;
+	if (!try_module_get(fh->ops->owner))
+		goto err_fput;
+	err = -ENOMEM;
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		goto err_module;
+	f->fh = fh;
+	f->file = file;
+	f->token = token;
+	f->id = fh->ops->get_id ? fh->ops->get_id(file) : (unsigned long)file;
+	err = xa_insert(&luo.files, f->id, f, GFP_KERNEL);	/* -EBUSY if taken */
+	if (err)
+		goto err_free;
+	err = xa_insert(&s->tokens, token, f, GFP_KERNEL);
+	if (err)
+		goto err_erase_id;
+	err = kho_block_set_grow(&s->files_set, s->nr_files + 1);
+	if (err)
+		goto err_erase_token;
+	luo_args(&args, f, s);
+	err = fh->ops->preserve(&args);
+	if (err)
+		goto err_shrink;
+	f->data = args.serialized_data;
+	f->private_data = args.private_data;
+	list_add_tail(&f->list, &s->files);
+	s->nr_files++;
+	return 0;
+
+err_shrink:
+	kho_block_set_shrink(&s->files_set, s->nr_files);
+err_erase_token:
+	xa_erase(&s->tokens, token);
+err_erase_id:
+	xa_erase(&luo.files, f->id);
+err_free:
+	kfree(f);
+err_module:
+	module_put(fh->ops->owner);
+err_fput:
+	fput(file);
+	return err;
+}
+
+/**
+ * luo_file_unpreserve_all - unpreserve every file of an outgoing session
+ * @s: the session
+ */
+void luo_file_unpreserve_all(struct liveupdate_session *s)
+{
+	struct liveupdate_file_op_args args;
+	struct luo_file *f, *tmp;
+
+	list_for_each_entry_safe_reverse(f, tmp, &s->files, list) {
+		luo_args(&args, f, s);
+		f->fh->ops->unpreserve(&args);
+		list_del(&f->list);
+		xa_erase(&s->tokens, f->token);
+		xa_erase(&luo.files, f->id);
+		module_put(f->fh->ops->owner);
+		fput(f->file);
+		kfree(f);
+	}
+	s->nr_files = 0;
+	kho_block_set_shrink(&s->files_set, 0);
+}
+
+/**
+ * luo_file_freeze - freeze one file for the kexec
+ * @f: the file
+ * @s: its session
+ *
+ * Return: 0 or the handler's error.
+ */
+int luo_file_freeze(struct luo_file *f, struct liveupdate_session *s)
+{
+	struct liveupdate_file_op_args args;
+	int err;
+
+	if (!f->fh->ops->freeze)
+		return 0;
+	luo_args(&args, f, s);
+	err = f->fh->ops->freeze(&args);
+	if (err)
+		return err;
+	f->data = args.serialized_data;
+	f->private_data = args.private_data;
+	f->frozen = true;
+	return 0;
+}
+
+/**
+ * luo_file_unfreeze - undo luo_file_freeze() when the kexec is cancelled
+ * @f: a frozen file
+ * @s: its session
+ */
+void luo_file_unfreeze(struct luo_file *f, struct liveupdate_session *s)
+{
+	struct liveupdate_file_op_args args;
+
+	if (f->fh->ops->unfreeze) {
+		luo_args(&args, f, s);
+		f->fh->ops->unfreeze(&args);
+		f->data = args.serialized_data;
+		f->private_data = args.private_data;
+	}
+	f->frozen = false;
+}
+
+/**
+ * luo_file_add_incoming - record a file the previous kernel preserved
+ * @s: its incoming session
+ * @ser: its entry (validated by the caller)
+ *
+ * Return: the file or ERR_PTR(-ENOMEM).
+ */
+struct luo_file *luo_file_add_incoming(struct liveupdate_session *s,
+				       const struct luo_file_ser *ser)
+{
+	struct luo_file *f = kzalloc(sizeof(*f), GFP_KERNEL);
+
+	if (!f)
+		return ERR_PTR(-ENOMEM);
+	strscpy(f->compatible, ser->compatible, sizeof(f->compatible));
+	f->data = ser->data;
+	f->token = ser->token;
+	f->fh = luo_handler_find(f->compatible);
+	if (xa_insert(&s->tokens, f->token, f, GFP_KERNEL)) {
+		kfree(f);
+		return ERR_PTR(-ENOMEM);
+	}
+	list_add_tail(&f->list, &s->files);
+	s->nr_files++;
+	return f;
+}
+
+/**
+ * luo_file_retrieve - LIVEUPDATE_SESSION_RETRIEVE_FD
+ * @s: the session
+ * @token: the token
+ *
+ * Return: a new O_CLOEXEC fd; -ENOENT for an unknown token, one already
+ * retrieved, or a file type this kernel cannot restore; the handler's
+ * error (a failed retrieve is not retried).
+ */
+int luo_file_retrieve(struct liveupdate_session *s, u64 token)
+{
+	struct liveupdate_file_op_args args;
+	struct luo_file *f;
+	int err, fd;
+
+	if (!s->incoming || s->finished)
+		return -ENOENT;
+	f = xa_load(&s->tokens, token);
+	if (!f || f->retrieve_status > 0)
+		return -ENOENT;
+	if (f->retrieve_status < 0)
+		return f->retrieve_status;
+	if (!f->fh) {
+		pr_warn("session %s token %#llx: no handler for %s\n", s->name, token,
+			f->compatible);
+		return -ENOENT;
+	}
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0)
+		return fd;
+	luo_args(&args, f, s);
+	err = f->fh->ops->retrieve(&args);
+	if (err) {
+		put_unused_fd(fd);
+		f->retrieve_status = err;
+		return err;
+	}
+	f->file = args.file;
+	f->private_data = args.private_data;
+	f->retrieve_status = 1;
+	/* LUO keeps a reference until finish; the fd gets its own. */
+	fd_install(fd, get_file(f->file));
+	return fd;
+}
+
+/**
+ * luo_file_finish_force - finish every file of an incoming session
+ * @s: the session; its files are gone afterwards
+ *
+ * Files never retrieved are discarded by their handler.
+ */
+void luo_file_finish_force(struct liveupdate_session *s)
+{
+	struct liveupdate_file_op_args args;
+	struct luo_file *f, *tmp;
+
+	list_for_each_entry_safe(f, tmp, &s->files, list) {
+		if (f->fh) {
+			luo_args(&args, f, s);
+			f->fh->ops->finish(&args);
+		} else {
+			pr_warn("session %s token %#llx: no handler for %s, its memory stays reserved\n",
+				s->name, f->token, f->compatible);
+		}
+		if (f->file)
+			fput(f->file);
+		list_del(&f->list);
+		xa_erase(&s->tokens, f->token);
+		kfree(f);
+	}
+	s->nr_files = 0;
+}
+
+/**
+ * luo_file_finish_all - LIVEUPDATE_SESSION_FINISH for the files
+ * @s: an incoming session
+ *
+ * Return: 0, or -EBUSY if a file cannot finish yet (nothing changed then).
+ */
+int luo_file_finish_all(struct liveupdate_session *s)
+{
+	struct liveupdate_file_op_args args;
+	struct luo_file *f;
+
+	list_for_each_entry(f, &s->files, list) {
+		if (!f->fh || !f->fh->ops->can_finish)
+			continue;
+		luo_args(&args, f, s);
+		if (!f->fh->ops->can_finish(&args))
+			return -EBUSY;
+	}
+	luo_file_finish_force(s);
+	return 0;
+}

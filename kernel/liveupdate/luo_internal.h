@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Copyright (C) 2026 The Live Update for Linux 6.12 authors
+ *
+ * What the LUO files of kernel/liveupdate/ share.
+ */
+#ifndef _KERNEL_LIVEUPDATE_LUO_INTERNAL_H
+#define _KERNEL_LIVEUPDATE_LUO_INTERNAL_H
+
+#include <linux/hashtable.h>
+#include <linux/kho_block.h>
+#include <linux/liveupdate.h>
+#include <linux/mutex.h>
+#include <linux/xarray.h>
+#include <linux/kho/abi/luo.h>
+
+/**
+ * struct luo_file - a preserved file
+ * @list: in its session, in preserve order
+ * @fh: its handler (NULL for an incoming file whose type this kernel lacks)
+ * @file: outgoing: the preserved file (a reference is held); incoming: the
+ *	  retrieved file, once retrieved (a reference is held until finish)
+ * @token: userspace's token
+ * @data: the handler's serialized data
+ * @private_data: the handler's runtime state
+ * @id: identity key in luo.files (outgoing)
+ * @retrieve_status: see &struct liveupdate_file_op_args
+ * @frozen: freeze succeeded and was not undone
+ * @compatible: the handler's compatible string (incoming)
+ */
+struct luo_file {
+	struct list_head list;
+	struct liveupdate_file_handler *fh;
+	struct file *file;
+	u64 token;
+	u64 data;
+	void *private_data;
+	unsigned long id;
+	int retrieve_status;
+	bool frozen;
+	char compatible[LIVEUPDATE_HNDL_COMPAT_LENGTH];
+};
+
+/**
+ * struct liveupdate_session - a session
+ * @name: its name
+ * @hnode: in luo.out or luo.in
+ * @files: its files, in preserve order
+ * @nr_files: how many
+ * @tokens: token -> &struct luo_file
+ * @files_set: serialized file entries (outgoing; grown at preserve)
+ * @incoming: came from the previous kernel
+ * @retrieved: incoming and handed to userspace
+ * @finished: incoming and finished (no longer in luo.in)
+ */
+struct liveupdate_session {
+	char name[LIVEUPDATE_SESSION_NAME_LENGTH];
+	struct hlist_node hnode;
+	struct list_head files;
+	unsigned long nr_files;
+	struct xarray tokens;
+	struct kho_block_set files_set;
+	bool incoming;
+	bool retrieved;
+	bool finished;
+};
+
+#define LUO_HASH_BITS	12
+
+/**
+ * struct luo_state - everything LUO knows
+ * @lock: protects all of it (one lock: nothing here is hot)
+ * @out: outgoing sessions by name
+ * @nr_out: how many
+ * @in: incoming sessions not yet finished, by name
+ * @nr_in: incoming sessions read from the previous kernel
+ * @sessions_set: serialized session entries (grown at create)
+ * @files: every preserved file, by identity (a file is in one session)
+ * @handlers: registered file handlers
+ * @ser: the outgoing state blob (the KHO subtree "LUO")
+ * @frozen: serialized for a kexec: no more changes
+ * @deserialized: the incoming state was read (first open)
+ * @opened: /dev/liveupdate is open
+ */
+struct luo_state {
+	struct mutex lock;	/* everything in LUO, see luo_core.c */
+	DECLARE_HASHTABLE(out, LUO_HASH_BITS);
+	unsigned long nr_out;
+	DECLARE_HASHTABLE(in, LUO_HASH_BITS);
+	unsigned long nr_in;
+	struct kho_block_set sessions_set;
+	struct xarray files;
+	struct list_head handlers;
+	struct luo_ser *ser;
+	bool frozen;
+	bool deserialized;
+	bool opened;
+};
+
+extern struct luo_state luo;
+
+/* luo_core.c */
+int luo_copy_arg(void *karg, size_t ksize, size_t minsz, unsigned long uarg, u32 *usize);
+int luo_copy_back(unsigned long uarg, const void *karg, size_t ksize, u32 usize);
+
+/* luo_session.c */
+struct liveupdate_session *luo_session_find(struct hlist_head *table, const char *name);
+struct file *luo_session_create(const char *name);
+struct file *luo_session_retrieve(const char *name);
+void luo_session_abandon(struct file *file);
+struct liveupdate_session *luo_session_alloc(const char *name, bool incoming);
+void luo_session_free(struct liveupdate_session *s);
+
+/* luo_file.c */
+struct liveupdate_file_handler *luo_handler_find(const char *compatible);
+int luo_file_preserve(struct liveupdate_session *s, int fd, u64 token);
+void luo_file_unpreserve_all(struct liveupdate_session *s);
+int luo_file_retrieve(struct liveupdate_session *s, u64 token);
+int luo_file_finish_all(struct liveupdate_session *s);
+void luo_file_finish_force(struct liveupdate_session *s);
+int luo_file_freeze(struct luo_file *f, struct liveupdate_session *s);
+void luo_file_unfreeze(struct luo_file *f, struct liveupdate_session *s);
+struct luo_file *luo_file_add_incoming(struct liveupdate_session *s,
+				       const struct luo_file_ser *ser);
+
+#endif /* _KERNEL_LIVEUPDATE_LUO_INTERNAL_H */

@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The Live Update for Linux 6.12 authors
+ */
+
+/**
+ * DOC: LUO sessions
+ *
+ * A session is a named group of preserved files, handed to userspace as an
+ * anonymous-inode file ``[luo_session] <name>``. Outgoing sessions are
+ * created with LIVEUPDATE_IOCTL_CREATE_SESSION; closing one before the
+ * kexec unpreserves every file in it (a crashed agent cleans up by
+ * itself), so preserved state survives only while the session fd is open
+ * at kexec time. Incoming sessions are retrieved once by name; closing a
+ * retrieved session finishes it.
+ *
+ * Every session's file entries live in a kho_block set grown at preserve
+ * time; the session entries in luo.sessions_set, grown at create time.
+ * All of it is protected by luo.lock.
+ */
+
+#define pr_fmt(fmt) "liveupdate: " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/cleanup.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/slab.h>
+#include <linux/stringhash.h>
+
+#include "luo_internal.h"
+
+static u32 luo_hash(const char *name)
+{
+	return full_name_hash(NULL, name, strlen(name));
+}
+
+/**
+ * luo_session_find - a session by name
+ * @table: luo.out or luo.in
+ * @name: the name
+ *
+ * Return: the session or NULL. Under luo.lock.
+ */
+struct liveupdate_session *luo_session_find(struct hlist_head *table, const char *name)
+{
+	struct liveupdate_session *s;
+
+	hlist_for_each_entry(s, &table[hash_min(luo_hash(name), LUO_HASH_BITS)], hnode)
+		if (!strcmp(s->name, name))
+			return s;
+	return NULL;
+}
+
+/**
+ * luo_session_alloc - a new, empty session
+ * @name: its name (checked by the caller)
+ * @incoming: from the previous kernel
+ *
+ * Return: the session or NULL.
+ */
+struct liveupdate_session *luo_session_alloc(const char *name, bool incoming)
+{
+	struct liveupdate_session *s = kzalloc(sizeof(*s), GFP_KERNEL);
+
+	if (!s)
+		return NULL;
+	strscpy(s->name, name, sizeof(s->name));
+	INIT_LIST_HEAD(&s->files);
+	xa_init(&s->tokens);
+	kho_block_set_init(&s->files_set, sizeof(struct luo_file_ser));
+	s->incoming = incoming;
+	return s;
+}
+
+/**
+ * luo_session_free - free a session whose files are gone
+ * @s: the session, out of every table
+ */
+void luo_session_free(struct liveupdate_session *s)
+{
+	WARN_ON_ONCE(!list_empty(&s->files));
+	kho_block_set_destroy(&s->files_set);
+	xa_destroy(&s->tokens);
+	kfree(s);
+}
+
+static int luo_session_release(struct inode *inode, struct file *file)
+{
+	struct liveupdate_session *s = file->private_data;
+
+	guard(mutex)(&luo.lock);
+	if (!s->incoming) {
+		/* Closed before the kexec: nothing of it survives. */
+		hash_del(&s->hnode);
+		luo_file_unpreserve_all(s);
+		luo.nr_out--;
+		kho_block_set_shrink(&luo.sessions_set, luo.nr_out);
+		luo_session_free(s);
+		return 0;
+	}
+	if (!s->retrieved)
+		return 0;	/* never handed out (see luo_session_abandon()) */
+	if (!s->finished) {
+		hash_del(&s->hnode);
+		luo_file_finish_force(s);
+	}
+	luo_session_free(s);
+	return 0;
+}
+
+static long luo_session_preserve_fd(struct liveupdate_session *s, unsigned long uarg)
+{
+	struct liveupdate_session_preserve_fd arg;
+	u32 usize;
+	int ret;
+
+	ret = luo_copy_arg(&arg, sizeof(arg), offsetofend(typeof(arg), token), uarg, &usize);
+	if (ret)
+		return ret;
+	guard(mutex)(&luo.lock);
+	if (luo.frozen)
+		return -EBUSY;
+	if (s->incoming)
+		return -EINVAL;
+	return luo_file_preserve(s, arg.fd, arg.token);
+}
+
+static long luo_session_retrieve_fd(struct liveupdate_session *s, unsigned long uarg)
+{
+	struct liveupdate_session_retrieve_fd arg;
+	u32 usize;
+	int ret;
+
+	ret = luo_copy_arg(&arg, sizeof(arg), offsetofend(typeof(arg), token), uarg, &usize);
+	if (ret)
+		return ret;
+	scoped_guard(mutex, &luo.lock)
+		ret = luo_file_retrieve(s, arg.token);
+	if (ret < 0)
+		return ret;
+	arg.fd = ret;
+	/* The fd is installed: on a fault it stays, as for any syscall. */
+	return luo_copy_back(uarg, &arg, sizeof(arg), usize);
+}
+
+static long luo_session_finish(struct liveupdate_session *s, unsigned long uarg)
+{
+	struct liveupdate_session_finish arg;
+	u32 usize;
+	int ret;
+
+	ret = luo_copy_arg(&arg, sizeof(arg), offsetofend(typeof(arg), reserved), uarg, &usize);
+	if (ret)
+		return ret;
+	if (arg.reserved)
+		return -EINVAL;
+	guard(mutex)(&luo.lock);
+	if (!s->incoming)
+		return -EINVAL;
+	if (s->finished)
+		return 0;
+	ret = luo_file_finish_all(s);
+	if (ret)
+		return ret;
+	hash_del(&s->hnode);
+	s->finished = true;
+	return 0;
+}
+
+static long luo_session_get_name(struct liveupdate_session *s, unsigned long uarg)
+{
+	struct liveupdate_session_get_name arg;
+	u32 usize;
+	int ret;
+
+	ret = luo_copy_arg(&arg, sizeof(arg), offsetofend(typeof(arg), name), uarg, &usize);
+	if (ret)
+		return ret;
+	if (arg.reserved)
+		return -EINVAL;
+	memcpy(arg.name, s->name, sizeof(arg.name));
+	return luo_copy_back(uarg, &arg, sizeof(arg), usize);
+}
+
+static long luo_session_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct liveupdate_session *s = file->private_data;
+
+	switch (cmd) {
+	case LIVEUPDATE_SESSION_PRESERVE_FD:
+		return luo_session_preserve_fd(s, arg);
+	case LIVEUPDATE_SESSION_RETRIEVE_FD:
+		return luo_session_retrieve_fd(s, arg);
+	case LIVEUPDATE_SESSION_FINISH:
+		return luo_session_finish(s, arg);
+	case LIVEUPDATE_SESSION_GET_NAME:
+		return luo_session_get_name(s, arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations luo_session_fops = {
+	.owner = THIS_MODULE,
+	.release = luo_session_release,
+	.unlocked_ioctl = luo_session_ioctl,
+};
+
+static struct file *luo_session_file(struct liveupdate_session *s)
+{
+	char *name = kasprintf(GFP_KERNEL, "[luo_session] %s", s->name);
+	struct file *file;
+
+	if (!name)
+		return ERR_PTR(-ENOMEM);
+	file = anon_inode_getfile(name, &luo_session_fops, s, O_RDWR);
+	kfree(name);
+	return file;
+}
+
+/**
+ * luo_session_create - a new outgoing session
+ * @name: its name, valid (checked by the caller)
+ *
+ * Return: the session's file, or ERR_PTR: -EEXIST for a name in use,
+ * -EBUSY after serialization, -ENOMEM.
+ */
+struct file *luo_session_create(const char *name)
+{
+	struct liveupdate_session *s;
+	struct file *file;
+	int err;
+
+	guard(mutex)(&luo.lock);
+	if (luo.frozen)
+		return ERR_PTR(-EBUSY);
+	if (luo_session_find(luo.out, name))
+		return ERR_PTR(-EEXIST);
+	err = kho_block_set_grow(&luo.sessions_set, luo.nr_out + 1);
+	if (err)
+		return ERR_PTR(err);
+	s = luo_session_alloc(name, false);
+	if (!s) {
+		file = ERR_PTR(-ENOMEM);
+		goto err_shrink;
+	}
+	file = luo_session_file(s);
+	if (IS_ERR(file))
+		goto err_free;
+	hash_add(luo.out, &s->hnode, luo_hash(s->name));
+	luo.nr_out++;
+	return file;
+
+err_free:
+	luo_session_free(s);
+err_shrink:
+	kho_block_set_shrink(&luo.sessions_set, luo.nr_out);
+	return file;
+}
+
+/**
+ * luo_session_retrieve - hand out an incoming session
+ * @name: its name
+ *
+ * Return: the session's file, or ERR_PTR: -ENOENT if there is no such
+ * session, -EINVAL if it was already retrieved, -ENOMEM.
+ */
+struct file *luo_session_retrieve(const char *name)
+{
+	struct liveupdate_session *s;
+	struct file *file;
+
+	guard(mutex)(&luo.lock);
+	s = luo_session_find(luo.in, name);
+	if (!s)
+		return ERR_PTR(-ENOENT);
+	if (s->retrieved)
+		return ERR_PTR(-EINVAL);
+	file = luo_session_file(s);
+	if (!IS_ERR(file))
+		s->retrieved = true;
+	return file;
+}
+
+/**
+ * luo_session_abandon - drop a session file that never reached userspace
+ * @file: from luo_session_create() or luo_session_retrieve()
+ *
+ * A created session goes away; a retrieved one can be retrieved again.
+ */
+void luo_session_abandon(struct file *file)
+{
+	struct liveupdate_session *s = file->private_data;
+
+	scoped_guard(mutex, &luo.lock)
+		if (s->incoming)
+			s->retrieved = false;
+	fput(file);
+}

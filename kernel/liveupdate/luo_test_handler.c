@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The Live Update for Linux 6.12 authors
+ */
+
+/**
+ * DOC: LUO test file type
+ *
+ * A controllable file type for the LUO tests (``LIVEUPDATE_TEST``). Every
+ * open of ``/dev/liveupdate_test`` (mode 0600) is a new file holding one
+ * 64-bit value. write(2) takes one command: ``value N`` sets the value,
+ * ``fail-freeze`` makes its freeze fail with -EAGAIN, ``busy`` makes it
+ * refuse to finish, ``ok`` clears both. read(2) returns ``value N\n``.
+ * Only the value crosses the kexec (handler "luo-test-v1"): it is the
+ * serialized data itself, so no memory is preserved.
+ */
+
+#define pr_fmt(fmt) "liveupdate_test: " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/fs.h>
+#include <linux/liveupdate.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+struct luo_test_file {
+	u64 value;
+	bool fail_freeze;
+	bool busy;
+};
+
+static const struct file_operations luo_test_fops;
+
+static int luo_test_open(struct inode *inode, struct file *file)
+{
+	struct luo_test_file *t = kzalloc(sizeof(*t), GFP_KERNEL);
+
+	file->private_data = t;
+	return t ? 0 : -ENOMEM;
+}
+
+static int luo_test_release(struct inode *inode, struct file *file)
+{
+	kfree(file->private_data);
+	return 0;
+}
+
+static ssize_t luo_test_read(struct file *file, char __user *buf, size_t len, loff_t *ppos)
+{
+	struct luo_test_file *t = file->private_data;
+	char out[32];
+	int n = scnprintf(out, sizeof(out), "value %llu\n", READ_ONCE(t->value));
+
+	return simple_read_from_buffer(buf, len, ppos, out, n);
+}
+
+static ssize_t luo_test_write(struct file *file, const char __user *buf, size_t len,
+			      loff_t *ppos)
+{
+	struct luo_test_file *t = file->private_data;
+	char cmd[48];
+	u64 value;
+
+	if (len >= sizeof(cmd))
+		return -EINVAL;
+	if (copy_from_user(cmd, buf, len))
+		return -EFAULT;
+	cmd[len] = '\0';
+	strim(cmd);
+	if (!strncmp(cmd, "value ", 6)) {
+		if (kstrtou64(cmd + 6, 10, &value))
+			return -EINVAL;
+		WRITE_ONCE(t->value, value);
+	} else if (!strcmp(cmd, "fail-freeze")) {
+		t->fail_freeze = true;
+	} else if (!strcmp(cmd, "busy")) {
+		t->busy = true;
+	} else if (!strcmp(cmd, "ok")) {
+		t->fail_freeze = false;
+		t->busy = false;
+	} else {
+		return -EINVAL;
+	}
+	return len;
+}
+
+static const struct file_operations luo_test_fops = {
+	.owner = THIS_MODULE,
+	.open = luo_test_open,
+	.release = luo_test_release,
+	.read = luo_test_read,
+	.write = luo_test_write,
+	.llseek = default_llseek,
+};
+
+static bool luo_test_can_preserve(struct liveupdate_file_handler *fh, struct file *file)
+{
+	return file->f_op == &luo_test_fops;
+}
+
+static int luo_test_preserve(struct liveupdate_file_op_args *args)
+{
+	struct luo_test_file *t = args->file->private_data;
+
+	args->serialized_data = READ_ONCE(t->value);
+	return 0;
+}
+
+static void luo_test_unpreserve(struct liveupdate_file_op_args *args)
+{
+}
+
+/* The value written after preserve is the one that crosses the kexec. */
+static int luo_test_freeze(struct liveupdate_file_op_args *args)
+{
+	struct luo_test_file *t = args->file->private_data;
+
+	if (t->fail_freeze)
+		return -EAGAIN;
+	args->serialized_data = READ_ONCE(t->value);
+	return 0;
+}
+
+static int luo_test_retrieve(struct liveupdate_file_op_args *args)
+{
+	struct luo_test_file *t = kzalloc(sizeof(*t), GFP_KERNEL);
+	struct file *file;
+
+	if (!t)
+		return -ENOMEM;
+	t->value = args->serialized_data;
+	file = anon_inode_getfile("[luo_test]", &luo_test_fops, t, O_RDWR);
+	if (IS_ERR(file)) {
+		kfree(t);
+		return PTR_ERR(file);
+	}
+	/* Like the misc device's files: positioned reads and lseek work. */
+	file->f_mode |= FMODE_PREAD | FMODE_LSEEK;
+	args->file = file;
+	return 0;
+}
+
+static bool luo_test_can_finish(struct liveupdate_file_op_args *args)
+{
+	struct luo_test_file *t;
+
+	if (args->retrieve_status <= 0)
+		return true;
+	t = args->file->private_data;
+	return !t->busy;
+}
+
+static void luo_test_finish(struct liveupdate_file_op_args *args)
+{
+}
+
+static const struct liveupdate_file_ops luo_test_ops = {
+	.can_preserve = luo_test_can_preserve,
+	.preserve = luo_test_preserve,
+	.unpreserve = luo_test_unpreserve,
+	.freeze = luo_test_freeze,
+	.retrieve = luo_test_retrieve,
+	.can_finish = luo_test_can_finish,
+	.finish = luo_test_finish,
+	.owner = THIS_MODULE,
+};
+
+static struct liveupdate_file_handler luo_test_handler = {
+	.ops = &luo_test_ops,
+	.compatible = "luo-test-v1",
+};
+
+static struct miscdevice luo_test_miscdev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "liveupdate_test",
+	.fops = &luo_test_fops,
+	.mode = 0600,
+};
+
+static int __init luo_test_init(void)
+{
+	int err = liveupdate_register_file_handler(&luo_test_handler);
+
+	if (err) {
+		pr_info("not registered: %pe\n", ERR_PTR(err));
+		return 0;
+	}
+	err = misc_register(&luo_test_miscdev);
+	if (err)
+		liveupdate_unregister_file_handler(&luo_test_handler);
+	return err;
+}
+late_initcall(luo_test_init);

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * luo_corrupt: incoming LUO state is untrusted. Stage 1 preserves a session
+ * with a file and asks the kernel (debugfs liveupdate/corrupt, a
+ * LIVEUPDATE_TEST hook) to damage the state it serializes: lu.luo=WHAT is
+ * "compatible" (a version nobody reads), "chain" (a session block chain
+ * shorter than its count) or "session" (an empty session name). Stage 2:
+ * the kernel logged a clear error, booted, and LUO started empty but works.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/klog.h>
+#include <unistd.h>
+
+#include "kselftest.h"
+#include "lu_stage.h"
+#include "luo_test_utils.h"
+
+#define SESSION "corrupt-victim"
+
+static bool klog_has(const char *needle)
+{
+	int len = klogctl(10, NULL, 0);
+	char *buf = len > 0 ? calloc(1, len + 1) : NULL;
+	bool found;
+
+	if (!buf || klogctl(3, buf, len) < 0)
+		ksft_exit_fail_msg("reading the kernel log: %s\n", strerror(errno));
+	found = strstr(buf, needle);
+	free(buf);
+	return found;
+}
+
+int main(int argc, char **argv)
+{
+	char what[32] = "";
+	int luo, s, f, ret;
+
+	ksft_print_header();
+	lu_cmdline_param("lu.luo", what, sizeof(what));
+	if (!what[0])
+		ksft_exit_fail_msg("lu.luo=compatible|chain|session is required\n");
+
+	if (lu_stage(argc, argv) == 1) {
+		int fd;
+
+		ksft_set_plan(3);
+		luo = luo_open_device();
+		s = luo < 0 ? luo : luo_create_session(luo, SESSION);
+		f = test_file_create(42);
+		ret = s < 0 || f < 0 ? -EINVAL : luo_preserve_fd(s, f, 7);
+		ksft_test_result(!ret, "session_with_a_file_preserved\n");
+		fd = open("/sys/kernel/debug/liveupdate/corrupt", O_WRONLY | O_CLOEXEC);
+		ret = fd < 0 ? -errno : (write(fd, what, strlen(what)) < 0 ? -errno : 0);
+		ksft_test_result(!ret, "corruption_requested (%s: %s)\n", what, strerror(-ret));
+		if (fd >= 0)
+			close(fd);
+		close(f);
+		close(luo);
+		ret = daemonize_and_hold();
+		ksft_test_result(ret >= 0, "daemon_holds_the_session\n");
+		ksft_finished();
+	}
+
+	ksft_set_plan(4);
+	/* LUO reads the incoming state on the first open. */
+	luo = luo_open_device();
+	ksft_test_result(luo >= 0, "device_opens\n");
+	ksft_test_result(klog_has(!strcmp(what, "compatible") ?
+				  "liveupdate: incompatible live update state" :
+				  "liveupdate: corrupt live update state"),
+			 "kernel_logged_the_%s_damage\n", what);
+	ret = luo < 0 ? luo : luo_retrieve_session(luo, SESSION);
+	ksft_test_result(ret == -ENOENT, "started_empty (%s)\n", strerror(-ret));
+	s = luo < 0 ? luo : luo_create_session(luo, SESSION);
+	ksft_test_result(s >= 0, "new_sessions_work\n");
+	ksft_finished();
+}
