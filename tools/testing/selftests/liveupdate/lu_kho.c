@@ -38,12 +38,8 @@ static char *klog;
 
 static void read_klog(void)
 {
-	int len = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
-
-	if (len <= 0)
-		ksft_exit_fail_msg("klogctl: %s\n", strerror(errno));
-	klog = calloc(1, len + 1);
-	if (!klog || klogctl(3 /* SYSLOG_ACTION_READ_ALL */, klog, len) < 0)
+	klog = lu_klog();
+	if (!klog)
 		ksft_exit_fail_msg("reading the kernel log: %s\n", strerror(errno));
 }
 
@@ -66,33 +62,7 @@ static const char *klog_find(const char *needle)
 
 static long meminfo_kb(const char *key)
 {
-	char line[256];
-	long val = -1;
-	FILE *f = fopen("/proc/meminfo", "re");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, strlen(key)) && line[strlen(key)] == ':')
-			val = strtol(line + strlen(key) + 1, NULL, 10);
-	fclose(f);
-	return val;
-}
-
-/* Value of "key N" in a debugfs stats file, or -1. */
-static long stat_value(const char *path, const char *key)
-{
-	char line[256];
-	long val = -1;
-	FILE *f = fopen(path, "re");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, strlen(key)) && line[strlen(key)] == ' ')
-			val = strtol(line + strlen(key) + 1, NULL, 10);
-	fclose(f);
-	return val;
+	return lu_stat_value("/proc/meminfo", key);
 }
 
 static int count_lines(const char *path)
@@ -148,8 +118,8 @@ static bool write_file(const char *path, const char *val)
 static void check_outgoing(int stage)
 {
 	char want[64];
-	long pages = stat_value(KHO_DEBUGFS "/out/preserved", "pages");
-	long tracker = stat_value(KHO_DEBUGFS "/out/preserved", "tracker_bytes");
+	long pages = lu_stat_value(KHO_DEBUGFS "/out/preserved", "pages");
+	long tracker = lu_stat_value(KHO_DEBUGFS "/out/preserved", "tracker_bytes");
 
 	snprintf(want, sizeof(want), "KHO-TEST: preserved generation %d:", stage);
 	ksft_test_result(klog_find(want) != NULL, "stage%d_preserved_generation_%d\n", stage, stage);
@@ -232,8 +202,8 @@ int main(int argc, char **argv)
 		luo = open("/dev/liveupdate", O_RDWR | O_CLOEXEC);
 		if (luo >= 0)
 			close(luo);
-		unrestored = stat_value(KHO_DEBUGFS "/in/status", "unrestored_pages");
-		arrived = stat_value(KHO_DEBUGFS "/in/status", "pages");
+		unrestored = lu_stat_value(KHO_DEBUGFS "/in/status", "unrestored_pages");
+		arrived = lu_stat_value(KHO_DEBUGFS "/in/status", "pages");
 
 		ksft_set_plan(11);
 		ksft_test_result(has_subtree(KHO_DEBUGFS "/in/subtrees", "kho-test"),

@@ -40,21 +40,6 @@ static long long klog_num(const char *needle, const char *key)
 	return strtoll(k + strlen(key), NULL, 10);
 }
 
-static long long stat_value(const char *path, const char *key)
-{
-	char line[256];
-	long long val = -1;
-	FILE *f = fopen(path, "re");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, strlen(key)) && line[strlen(key)] == ' ')
-			val = strtoll(line + strlen(key) + 1, NULL, 10);
-	fclose(f);
-	return val;
-}
-
 static long long carried(const char *key)
 {
 	char buf[64];
@@ -93,13 +78,12 @@ static double ms(long long us)
 
 int main(int argc, char **argv)
 {
-	int stage = lu_stage(argc, argv), len;
+	int stage = lu_stage(argc, argv);
 	const char *out = "/sys/kernel/debug/kho/out/preserved";
 
 	ksft_print_header();
-	len = klogctl(10, NULL, 0);
-	klog = calloc(1, len + 1);
-	if (len <= 0 || !klog || klogctl(3, klog, len) < 0)
+	klog = lu_klog();
+	if (!klog)
 		ksft_exit_fail_msg("reading the kernel log: %s\n", strerror(errno));
 	carry_all();
 
@@ -108,7 +92,7 @@ int main(int argc, char **argv)
 		ksft_set_plan(2);
 		record("pre4k", klog_num("KHO-TEST: preserved generation", "preserve took "),
 		       "preserve_1GiB_4KiB_us");
-		record("trk4k", stat_value(out, "tracker_bytes"), "tracker_bytes_1GiB_4KiB");
+		record("trk4k", lu_stat_value(out, "tracker_bytes"), "tracker_bytes_1GiB_4KiB");
 		lu_next_cmdline_add("kho_test.mb=0");
 		break;
 	case 2:
@@ -126,7 +110,7 @@ int main(int argc, char **argv)
 		       "kho_boot_work_bare_us");
 		record("pre2m", klog_num("KHO-TEST: preserved generation", "preserve took "),
 		       "preserve_1GiB_2MiB_us");
-		record("trk2m", stat_value(out, "tracker_bytes"), "tracker_bytes_1GiB_2MiB");
+		record("trk2m", lu_stat_value(out, "tracker_bytes"), "tracker_bytes_1GiB_2MiB");
 		lu_next_cmdline_add("kho_test.mb=0");
 		break;
 	default: {

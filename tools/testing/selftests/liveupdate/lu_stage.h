@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/klog.h>
 
 #define LU_CARRY_FILE		"/run/lu/carry"
 #define LU_NEXT_CMDLINE_FILE	"/run/lu/next-cmdline"
@@ -96,6 +97,36 @@ static inline bool lu_next_cmdline_add(const char *param)
 		return false;
 	fprintf(f, "%s\n", param);
 	return fclose(f) == 0;
+}
+
+/* The kernel log (klogctl READ_ALL), NUL-terminated; free() it. NULL on error. */
+static inline char *lu_klog(void)
+{
+	int len = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
+	char *buf = len > 0 ? calloc(1, len + 1) : NULL;
+
+	if (buf && klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, len) < 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* Value of a "key N" line in a stats file (debugfs, /proc), or -1. */
+static inline long long lu_stat_value(const char *path, const char *key)
+{
+	size_t n = strlen(key);
+	long long val = -1;
+	char line[256];
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, n) && (line[n] == ' ' || line[n] == ':'))
+			val = strtoll(line + n + 1, NULL, 10);
+	fclose(f);
+	return val;
 }
 
 #endif /* LU_STAGE_H */

@@ -89,15 +89,4 @@ static void stage2(void)
 	ksft_finished();
 }
 
-int main(int argc, char **argv)
-{
-	int stage = lu_stage(argc, argv);
-
-	ksft_print_header();
-	if (stage == 1)
-		stage1();
-	else if (stage == 2)
-		stage2();
-	luo_no_more_stages(stage);
-	return 0;
-}
+LUO_TWO_STAGE_MAIN(stage1, stage2);

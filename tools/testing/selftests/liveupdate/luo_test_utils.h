@@ -316,4 +316,19 @@ static inline void luo_no_more_stages(int stage)
 	ksft_finished();
 }
 
+/* main() of a two-stage test: @stage1 in the cold boot, @stage2 after the kexec. */
+#define LUO_TWO_STAGE_MAIN(stage1, stage2)		\
+int main(int argc, char **argv)				\
+{							\
+	int stage = lu_stage(argc, argv);		\
+							\
+	ksft_print_header();				\
+	if (stage == 1)					\
+		stage1();				\
+	else if (stage == 2)				\
+		stage2();				\
+	luo_no_more_stages(stage);			\
+	return 0;					\
+}
+
 #endif /* LUO_TEST_UTILS_H */
