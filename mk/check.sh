@@ -57,6 +57,9 @@ for t in luo_kexec_simple luo_multi_session luo_empty_session luo_freeze_fail \
 	 luo_stress_sessions luo_stress_files; do
 	step "$t" "${VMTEST[@]}" -n "$t" -t "$t" -c 1
 done
+# memfd preservation: contents, position, seals, sparse files, THP, frozen
+# size, accounting, 1,000 memfds.
+step lu_memfd "${VMTEST[@]}" -n lu_memfd -t lu_memfd -c 1 -m 3G
 # Incoming LUO state is untrusted: damaged state is logged and LUO starts empty.
 for what in compatible chain session; do
 	step "luo-corrupt-$what" "${VMTEST[@]}" -n "luo-corrupt-$what" -t luo_corrupt -c 1 \

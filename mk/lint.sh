@@ -3,7 +3,7 @@
 #
 # Kernel-style gates for this tree's kernel code: checkpatch --strict on
 # every new kernel file and every patch, then sparse (C=2) and W=1 builds
-# of kernel/liveupdate/. Any finding fails.
+# of kernel/liveupdate/ and mm/memfd_luo.o. Any finding fails.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -28,14 +28,14 @@ msg LINT "checkpatch --strict: $(wc -w <<< "$files") files, $(ls "$LU_ROOT"/patc
 
 for extra in C=2 W=1; do
 	log=$BUILD/logs/lint-${extra%%=*}.log
-	if ! kmake "$extra" kernel/liveupdate/ > "$log" 2>&1; then
+	if ! kmake "$extra" kernel/liveupdate/ mm/memfd_luo.o > "$log" 2>&1; then
 		tail -n 20 "$log"
 		die "$extra build of kernel/liveupdate failed (log: $log)"
 	fi
 	# sparse reports as "file:line:col: warning|error:"; gcc the same.
-	if grep -E '(warning|error):' "$log" | grep -E 'liveupdate|kexec_handover|kho' ; then
+	if grep -E '(warning|error):' "$log" | grep -E 'liveupdate|kexec_handover|kho|memfd_luo' ; then
 		bad=1
 	fi
-	msg LINT "$extra kernel/liveupdate: $(grep -cE '(warning|error):' "$log") findings"
+	msg LINT "$extra kernel/liveupdate mm/memfd_luo.o: $(grep -cE '(warning|error):' "$log") findings"
 done
 [ $bad = 0 ] || die "lint findings above"

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Copyright (C) 2026 The Live Update for Linux 6.12 authors
+ */
+#ifndef _LINUX_KHO_ABI_MEMFD_H
+#define _LINUX_KHO_ABI_MEMFD_H
+
+#include <linux/types.h>
+#include <linux/kho/abi/block.h>
+
+/**
+ * DOC: memfd preservation ABI, "memfd-v1"
+ *
+ * A preserved memfd is described by &struct memfd_luo_ser in one preserved
+ * page; LUO's file entry holds its physical address. The folios present in
+ * the page cache (holes are not recorded) are a kho_block set of
+ * &struct memfd_luo_folio_ser, in increasing @index order; each folio is
+ * preserved memory of its own order. **Any change to this layout bumps
+ * MEMFD_LUO_COMPATIBLE**.
+ */
+
+#define MEMFD_LUO_COMPATIBLE		"memfd-v1"
+
+#define MEMFD_LUO_FOLIO_DIRTY		BIT(0)
+#define MEMFD_LUO_FOLIO_UPTODATE	BIT(1)
+
+/**
+ * struct memfd_luo_folio_ser - one preserved folio
+ * @pfn: its first page frame
+ * @index: its page index in the file, aligned to 2^@order
+ * @order: its order
+ * @flags: MEMFD_LUO_FOLIO_*
+ */
+struct memfd_luo_folio_ser {
+	__u64 pfn;
+	__u64 index;
+	__u32 order;
+	__u32 flags;
+} __packed;
+
+/**
+ * struct memfd_luo_ser - a preserved memfd
+ * @pos: file position
+ * @size: file size in bytes
+ * @seals: F_SEAL_* seals
+ * @flags: reserved, zero
+ * @nr_folios: folios in @folios
+ * @folios: the folios, a kho_block set
+ */
+struct memfd_luo_ser {
+	__u64 pos;
+	__u64 size;
+	__u32 seals;
+	__u32 flags;
+	__u64 nr_folios;
+	struct kho_block_set_ser folios;
+} __packed;
+
+#endif /* _LINUX_KHO_ABI_MEMFD_H */
