@@ -62,3 +62,40 @@ END {
 	if (!ns || ns != nd || bad) { print "  error: serialize and deserialize lines do not pair up" > "/dev/stderr"; exit 1 }
 }' || die "no LUO benchmark results in $console"
 echo "  JSON: $OUT/luo.json"
+
+# memfd: preserve, freeze, the next kernel's extra boot work and retrieve,
+# next to writing the same bytes to a virtio disk and reading them back.
+"$SELFTESTS/vmtest.sh" -k "$KBUILD/arch/x86/boot/bzImage" -i "$BUILD/guest/initramfs.cpio" \
+	-o "$BUILD/logs" -n bench-memfd -t lu_memfd_bench -c 5 -m 4G -D 1200M -T 1800 ||
+	die "the memfd benchmark run failed"
+{ tr -d '\r' < "$BUILD/logs/bench-memfd.console" | grep -a 'liveupdate: serialized';
+  grep -a '^    MEMFD-BENCH ' "$BUILD/logs/bench-memfd.results"; } | awk -v json="$OUT/memfd.json" '
+/liveupdate: serialized/ { for (i = 1; i <= NF; i++) if ($i == "us;") freeze[++nf] = $(i - 1); next }
+{
+	for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+	k = v["cfg"]; if (k > n) n = k
+	if ("name" in v) { name[k] = v["name"]; bytes[k] = v["bytes"]; pre[k] = v["preserve_us"]
+			   dw[k] = v["disk_write_us"]; meta[k] = v["metadata_bytes"] }
+	if ("retrieve_us" in v) { ret[k] = v["retrieve_us"]; dr[k] = v["disk_read_us"]
+				  boot[k] = v["boot_work_us"]; ok[k] = v["ok"] }
+	delete v
+}
+END {
+	printf "  memfd preservation vs a virtio disk, one guest run (times in ms)\n"
+	printf "  %-17s %8s %8s %6s %8s %9s %8s %8s %9s %8s %10s\n", "", "preserve", "freeze",
+	       "boot", "retrieve", "LUO total", "disk wr", "disk rd", "disk tot", "disk/LUO", "metadata B"
+	printf "[" > json
+	for (k = 1; k <= n; k++) {
+		luo = pre[k] + freeze[k] + boot[k] + ret[k]; disk = dw[k] + dr[k]
+		if (!ok[k] || !(k in freeze)) bad = 1
+		printf "  %-17s %8.1f %8.1f %6.1f %8.1f %9.1f %8.1f %8.1f %9.1f %8.1f %10d\n", name[k],
+		       pre[k] / 1000, freeze[k] / 1000, boot[k] / 1000, ret[k] / 1000, luo / 1000,
+		       dw[k] / 1000, dr[k] / 1000, disk / 1000, luo ? disk / luo : 0, meta[k]
+		printf "%s{\"config\":\"%s\",\"bytes\":%d,\"preserve_us\":%d,\"freeze_us\":%d,\"boot_work_us\":%d,\"retrieve_us\":%d,\"metadata_bytes\":%d,\"disk_write_us\":%d,\"disk_read_us\":%d,\"disk_over_luo\":%.2f}", \
+		       (k > 1 ? "," : ""), name[k], bytes[k], pre[k], freeze[k], boot[k], ret[k], meta[k], \
+		       dw[k], dr[k], (luo ? disk / luo : 0) > json
+	}
+	printf "]\n" > json
+	if (!n || bad) { print "  error: incomplete or unverified memfd benchmark results" > "/dev/stderr"; exit 1 }
+}' || die "no memfd benchmark results"
+echo "  JSON: $OUT/memfd.json"

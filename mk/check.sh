@@ -60,6 +60,11 @@ done
 # memfd preservation: contents, position, seals, sparse files, THP, frozen
 # size, accounting, 1,000 memfds.
 step lu_memfd "${VMTEST[@]}" -n lu_memfd -t lu_memfd -c 1 -m 3G
+# Retrieved memory is charged to the retrieving task's cgroup; damaged folio
+# records fail that memfd's retrieve and free its memory.
+for m in memcg corrupt=index corrupt=order corrupt=pfn; do
+	step "memfd-${m/=/-}" "${VMTEST[@]}" -n "memfd-${m/=/-}" -t lu_memfd_misc -c 1 -a "lu.memfd=$m"
+done
 # Incoming LUO state is untrusted: damaged state is logged and LUO starts empty.
 for what in compatible chain session; do
 	step "luo-corrupt-$what" "${VMTEST[@]}" -n "luo-corrupt-$what" -t luo_corrupt -c 1 \

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Kernel-style gates for this tree's kernel code: checkpatch --strict on
-# every new kernel file and every patch, then sparse (C=2) and W=1 builds
+# every new kernel file and every patch, kernel-doc -Wall on every new
+# kernel file, then sparse (C=2) and W=1 builds
 # of kernel/liveupdate/ and mm/memfd_luo.o. Any finding fails.
 
 . "$(dirname "$0")/lib.sh"
@@ -25,6 +26,12 @@ for p in "$LU_ROOT"/patches/*.patch; do
 		{ printf '%s: %s\n' "$(basename "$p")" "$out"; bad=1; }
 done
 msg LINT "checkpatch --strict: $(wc -w <<< "$files") files, $(ls "$LU_ROOT"/patches/*.patch 2>/dev/null | wc -l) patches"
+
+# kernel-doc: every comment that claims to be kernel-doc is well formed and
+# describes every parameter, member and return value.
+out=$(cd "$LU_ROOT" && for f in $files; do perl "$SRC/scripts/kernel-doc" -Wall -none "$f"; done 2>&1)
+[ -z "$out" ] || { printf '%s\n' "$out"; bad=1; }
+msg LINT "kernel-doc -Wall: $(wc -w <<< "$files") files"
 
 for extra in C=2 W=1; do
 	log=$BUILD/logs/lint-${extra%%=*}.log

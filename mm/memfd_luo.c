@@ -32,6 +32,8 @@
 
 #define pr_fmt(fmt) "memfd_luo: " fmt
 
+#include <linux/cleanup.h>
+#include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/fcntl.h>
 #include <linux/file.h>
@@ -46,6 +48,7 @@
 #include <linux/pagevec.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 #include <linux/xarray.h>
 #include <linux/kho/abi/memfd.h>
 
@@ -179,6 +182,66 @@ static void memfd_luo_unpreserve(struct liveupdate_file_op_args *args)
 	memfd_luo_release(args->private_data, file_inode(args->file));
 }
 
+#ifdef CONFIG_LIVEUPDATE_TEST
+/*
+ * Tests only: debugfs memfd_luo/corrupt damages the first folio record of
+ * the next memfd frozen: "index" (beyond the size), "order" (not the
+ * folio's) or "pfn" (memory that is not preserved).
+ */
+static char memfd_luo_corrupt[8];
+static DEFINE_MUTEX(memfd_luo_corrupt_lock);
+
+static void memfd_luo_test_corrupt(struct memfd_luo *ml)
+{
+	struct memfd_luo_folio_ser *rec;
+	struct kho_block_reader r;
+
+	guard(mutex)(&memfd_luo_corrupt_lock);
+	if (!memfd_luo_corrupt[0] || !ml->nr_folios)
+		return;
+	kho_block_reader_init(&r, &ml->records);
+	rec = kho_block_reader_next(&r);
+	pr_warn("corrupting a folio record (%s) for a test\n", memfd_luo_corrupt);
+	if (!strcmp(memfd_luo_corrupt, "index"))
+		rec->index = (ml->ser->size >> PAGE_SHIFT) + 16;
+	else if (!strcmp(memfd_luo_corrupt, "order"))
+		rec->order++;
+	else
+		rec->pfn = 1ULL << 38;
+	memfd_luo_corrupt[0] = '\0';
+}
+
+static ssize_t memfd_luo_corrupt_write(struct file *file, const char __user *buf, size_t len,
+				       loff_t *ppos)
+{
+	char what[sizeof(memfd_luo_corrupt)];
+
+	if (len >= sizeof(what) || copy_from_user(what, buf, len))
+		return -EINVAL;
+	what[len] = '\0';
+	strim(what);
+	if (strcmp(what, "index") && strcmp(what, "order") && strcmp(what, "pfn"))
+		return -EINVAL;
+	guard(mutex)(&memfd_luo_corrupt_lock);
+	strscpy(memfd_luo_corrupt, what, sizeof(memfd_luo_corrupt));
+	return len;
+}
+
+static const struct file_operations memfd_luo_corrupt_fops = {
+	.owner = THIS_MODULE,
+	.write = memfd_luo_corrupt_write,
+};
+
+static void memfd_luo_test_debugfs(void)
+{
+	debugfs_create_file("corrupt", 0200, debugfs_create_dir("memfd_luo", NULL), NULL,
+			    &memfd_luo_corrupt_fops);
+}
+#else
+static void memfd_luo_test_corrupt(struct memfd_luo *ml) { }
+static void memfd_luo_test_debugfs(void) { }
+#endif
+
 static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
 {
 	struct memfd_luo *ml = args->private_data;
@@ -207,6 +270,7 @@ static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
 	ml->ser->size = i_size_read(inode);
 	ml->ser->seals = SHMEM_I(inode)->seals;
 	ml->ser->nr_folios = ml->nr_folios;
+	memfd_luo_test_corrupt(ml);
 	return 0;
 }
 
@@ -355,6 +419,8 @@ static int __init memfd_luo_init(void)
 
 	if (err && err != -EOPNOTSUPP)
 		pr_err("cannot register: %pe\n", ERR_PTR(err));
+	if (!err)
+		memfd_luo_test_debugfs();
 	return 0;
 }
 late_initcall(memfd_luo_init);

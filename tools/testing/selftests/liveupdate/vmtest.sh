@@ -33,6 +33,7 @@ usage: $0 -k BZIMAGE -i INITRD [options]
   -o DIR       where the console log goes (default .)
   -n NAME      name of this run (default: the tests)
   -K FILE      KUnit suites that must report in every boot (one per line)
+  -D SIZE      attach a new, empty raw virtio disk of SIZE (e.g. 4G) as /dev/vda
   -x           expect failure: print the verdict but exit 0 only if it FAILED
   -s           interactive shell on this terminal instead of tests
 Environment: ACCEL=auto|kvm|tcg (default auto: KVM only if it really works),
@@ -42,8 +43,8 @@ EOF
 }
 
 KERNEL= INITRD= TESTS= CYCLES=0 APPEND= MEM=2G CPUS=2 TIMEOUT= OUTDIR=. NAME= KUNIT_FILE=
-EXPECT_FAIL=0 SHELL_MODE=0
-while getopts "k:i:t:c:a:m:p:T:o:n:K:xsh" opt; do
+EXPECT_FAIL=0 SHELL_MODE=0 DISK=
+while getopts "k:i:t:c:a:m:p:T:o:n:K:D:xsh" opt; do
 	case $opt in
 	k) KERNEL=$OPTARG ;;
 	i) INITRD=$OPTARG ;;
@@ -56,6 +57,7 @@ while getopts "k:i:t:c:a:m:p:T:o:n:K:xsh" opt; do
 	o) OUTDIR=$OPTARG ;;
 	n) NAME=$OPTARG ;;
 	K) KUNIT_FILE=$OPTARG ;;
+	D) DISK=$OPTARG ;;
 	x) EXPECT_FAIL=1 ;;
 	s) SHELL_MODE=1 ;;
 	*) usage ;;
@@ -117,6 +119,12 @@ CMDLINE="console=ttyS0 panic=-1 oops=panic retain_initrd lu.stages=$STAGES lu.re
 # every stage ran in the same virtual machine.
 QEMU_ARGS=("${ACCEL_ARGS[@]}" -m "$MEM" -smp "$CPUS" -nodefaults -nographic -no-reboot
 	   -kernel "$KERNEL" -initrd "$INITRD" -append "$CMDLINE")
+if [ -n "$DISK" ]; then
+	# Uncached on the host, so that writing to it costs what a disk costs.
+	rm -f "$OUTDIR/$NAME.disk"
+	truncate -s "$DISK" "$OUTDIR/$NAME.disk" || err "cannot create a $DISK disk image"
+	QEMU_ARGS+=(-drive "file=$OUTDIR/$NAME.disk,if=virtio,format=raw,cache=none,aio=threads")
+fi
 
 if [ $SHELL_MODE = 1 ]; then
 	echo "vmtest: guest shell ($ACCEL); 'lu-kexec' kexecs, 'poweroff -f' or Ctrl-A X quits"

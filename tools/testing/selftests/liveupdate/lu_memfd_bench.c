@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lu_memfd_bench: memfd preservation next to what users do today (write the
+ * state to a disk, reboot, read it back), measured in one guest run with a
+ * virtio disk (make bench). Stage k sets up configuration k: a memfd filled
+ * with random data (4 KiB or 2 MiB folios, or sparse), preserved (timed),
+ * and the same bytes written to /dev/vda with O_DIRECT and fdatasync
+ * (timed). Stage k+1 retrieves it (timed), reads the disk copy back
+ * (timed), checks both against the checksum carried over, and reads KHO's
+ * boot work from the kernel log. Freeze time is the "serialized ... in N us"
+ * line of the previous kernel's console, which the host joins (mk/bench.sh).
+ *
+ * Output: "MEMFD-BENCH cfg=N key=value ..." lines.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest.h"
+#include "lu_stage.h"
+#include "luo_test_utils.h"
+
+#define PAGE		4096UL
+#define CHUNK		(4UL << 20)
+#define SPARSE_STEP	100	/* sparse: every 100th page */
+#define THP_SYSFS	"/sys/kernel/mm/transparent_hugepage/shmem_enabled"
+
+static const struct config {
+	const char *name;
+	unsigned long size;
+	bool huge, sparse;
+} configs[] = {
+	{ "256MiB-4KiB", 256UL << 20, false, false },
+	{ "256MiB-2MiB", 256UL << 20, true, false },
+	{ "1GiB-4KiB", 1UL << 30, false, false },
+	{ "1GiB-2MiB", 1UL << 30, true, false },
+	{ "1GiB-sparse-1pct", 1UL << 30, false, true },
+};
+
+#define NR_CONFIGS	(int)(sizeof(configs) / sizeof(configs[0]))
+
+static long long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+static bool present(const struct config *c, unsigned long page)
+{
+	return !c->sparse || page % SPARSE_STEP == 0;
+}
+
+/* Page contents: xorshift64 seeded by configuration and page index. */
+static void fill_page(uint64_t *w, int cfg, unsigned long page)
+{
+	uint64_t x = ((uint64_t)cfg << 40 | page) * 0x9e3779b97f4a7c15ULL | 1;
+
+	for (unsigned long i = 0; i < PAGE / 8; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		w[i] = x;
+	}
+}
+
+static uint64_t csum_page(uint64_t h, const uint64_t *w)
+{
+	for (unsigned long i = 0; i < PAGE / 8; i++)
+		h = (h ^ w[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+static void set_thp(bool on)
+{
+	int fd = open(THP_SYSFS, O_WRONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		if (write(fd, on ? "always" : "never", on ? 6 : 5) < 0)
+			ksft_print_msg("%s: %s\n", THP_SYSFS, strerror(errno));
+		close(fd);
+	}
+}
+
+/* Checksum of the present pages of @c, read through @buf (aligned) from @fd. */
+static int read_back(int fd, const struct config *c, uint64_t *sum, bool direct_io)
+{
+	static void *buf;
+	unsigned long off, step = c->sparse ? PAGE : CHUNK;
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	if (!buf && posix_memalign(&buf, PAGE, CHUNK))
+		return -ENOMEM;
+	for (off = 0; off < c->size; off += c->sparse ? SPARSE_STEP * PAGE : CHUNK) {
+		ssize_t n = pread(fd, buf, step, off);
+
+		if (n != (ssize_t)step)
+			return n < 0 ? -errno : -EIO;
+		for (unsigned long p = 0; p < step; p += PAGE)
+			h = csum_page(h, (uint64_t *)((char *)buf + p));
+	}
+	(void)direct_io;
+	*sum = h;
+	return 0;
+}
+
+static long long kho_preserved_pages(void)
+{
+	return lu_stat_value("/sys/kernel/debug/kho/out/preserved", "pages");
+}
+
+/* TAP lines each part reports (see setup() and measure()). */
+#define SETUP_STEPS	8
+#define MEASURE_STEPS	7
+
+static void setup(int luo, int k)
+{
+	const struct config *c = &configs[k - 1];
+	long long pages0, pages1, trk0, trk1, t0, preserve_us, write_us;
+	unsigned long npages = c->size / PAGE, p, data_pages = 0;
+	uint64_t sum = 0xcbf29ce484222325ULL;
+	char name[LIVEUPDATE_SESSION_NAME_LENGTH];
+	int fd, s, disk, ret;
+	char *map;
+
+	set_thp(c->huge);
+	fd = memfd_create(c->name, 0);
+	luo_require(fd >= 0 && !ftruncate(fd, c->size), "cfg %d: memfd of %lu bytes", k, c->size);
+	map = mmap(NULL, c->size + (2UL << 20), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	luo_require(map != MAP_FAILED, "cfg %d: mmap", k);
+	/* A 2 MiB-aligned view, so that huge folios can be mapped whole. */
+	munmap(map, c->size + (2UL << 20));
+	map = mmap((void *)(((unsigned long)map + (2UL << 20) - 1) & ~((2UL << 20) - 1)),
+		   c->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+	luo_require(map != MAP_FAILED, "cfg %d: aligned mmap", k);
+	for (p = 0; p < npages; p++) {
+		if (!present(c, p))
+			continue;
+		fill_page((uint64_t *)(map + p * PAGE), k, p);
+		sum = csum_page(sum, (uint64_t *)(map + p * PAGE));
+		data_pages++;
+	}
+	set_thp(false);
+
+	snprintf(name, sizeof(name), "bench-memfd-%d", k);
+	s = luo_create_session(luo, name);
+	luo_require(s >= 0, "cfg %d: session", k);
+	pages0 = kho_preserved_pages();
+	trk0 = lu_stat_value("/sys/kernel/debug/kho/out/preserved", "tracker_bytes");
+	t0 = now_us();
+	ret = luo_preserve_fd(s, fd, 1);
+	preserve_us = now_us() - t0;
+	luo_require(!ret, "cfg %d: preserve (%s)", k, strerror(-ret));
+	pages1 = kho_preserved_pages();
+	trk1 = lu_stat_value("/sys/kernel/debug/kho/out/preserved", "tracker_bytes");
+
+	/* The alternative: the same bytes to the disk, durably. */
+	disk = open("/dev/vda", O_WRONLY | O_DIRECT | O_CLOEXEC);
+	luo_require(disk >= 0, "cfg %d: open /dev/vda (%s)", k, strerror(errno));
+	t0 = now_us();
+	for (ret = 0, p = 0; p < npages && !ret; p += c->sparse ? SPARSE_STEP : CHUNK / PAGE) {
+		size_t len = c->sparse ? PAGE : CHUNK;
+
+		if (pwrite(disk, map + p * PAGE, len, p * PAGE) != (ssize_t)len)
+			ret = -errno ?: -EIO;
+	}
+	if (!ret && fdatasync(disk))
+		ret = -errno;
+	write_us = now_us() - t0;
+	luo_require(!ret, "cfg %d: %lu bytes written to the disk and synced (%s)", k,
+		    data_pages * PAGE, strerror(-ret));
+	close(disk);
+	munmap(map, c->size);
+	close(fd);
+
+	printf("MEMFD-BENCH cfg=%d name=%s bytes=%lu preserve_us=%lld disk_write_us=%lld metadata_bytes=%lld\n",
+	       k, c->name, data_pages * PAGE, preserve_us, write_us,
+	       (pages1 - pages0 - (long long)data_pages) * (long long)PAGE + (trk1 - trk0));
+	lu_carry_set("memfd_bench.sum", "%llu", (unsigned long long)sum);
+	luo_check(true, "cfg %d (%s): preserved %lu data pages in %lld us; disk write %lld us",
+		  k, c->name, data_pages, preserve_us, write_us);
+}
+
+static void measure(int luo, int k)
+{
+	const struct config *c = &configs[k - 1];
+	char name[LIVEUPDATE_SESSION_NAME_LENGTH], buf[32];
+	long long t0, retrieve_us, read_us, boot_us;
+	uint64_t want = 0, got_mem = 0, got_disk = 0;
+	int s, fd, disk, ret;
+	char *klog = lu_klog();
+	const char *bw = klog ? strstr(klog, "boot work ") : NULL;
+
+	boot_us = bw ? atoll(bw + strlen("boot work ")) : -1;
+	free(klog);
+	if (lu_carry_get("memfd_bench.sum", buf, sizeof(buf)))
+		want = strtoull(buf, NULL, 10);
+	snprintf(name, sizeof(name), "bench-memfd-%d", k);
+	s = luo_retrieve_session(luo, name);
+	luo_require(s >= 0, "cfg %d: retrieve session (%s)", k, strerror(-s));
+	set_thp(c->huge);
+	t0 = now_us();
+	fd = luo_retrieve_fd(s, 1);
+	retrieve_us = now_us() - t0;
+	set_thp(false);
+	luo_require(fd >= 0, "cfg %d: retrieve (%s)", k, strerror(-fd));
+	ret = read_back(fd, c, &got_mem, false);
+	luo_require(!ret, "cfg %d: read the memfd (%s)", k, strerror(-ret));
+	close(fd);
+	luo_check(!luo_finish(s), "cfg %d: finish", k);
+	close(s);
+
+	disk = open("/dev/vda", O_RDONLY | O_DIRECT | O_CLOEXEC);
+	luo_require(disk >= 0, "cfg %d: open /dev/vda", k);
+	t0 = now_us();
+	ret = read_back(disk, c, &got_disk, true);
+	read_us = now_us() - t0;
+	close(disk);
+	luo_require(!ret, "cfg %d: disk read (%s)", k, strerror(-ret));
+	luo_check(got_mem == want && got_disk == want,
+		  "cfg %d (%s): memfd and disk copies match (retrieve %lld us, disk read %lld us, KHO boot work %lld us)",
+		  k, c->name, retrieve_us, read_us, boot_us);
+	printf("MEMFD-BENCH cfg=%d retrieve_us=%lld disk_read_us=%lld boot_work_us=%lld ok=%d\n",
+	       k, retrieve_us, read_us, boot_us, got_mem == want && got_disk == want);
+}
+
+int main(int argc, char **argv)
+{
+	int k = lu_stage(argc, argv), luo;
+
+	ksft_print_header();
+	ksft_set_plan(1 + (k > 1 && k - 1 <= NR_CONFIGS ? MEASURE_STEPS : 0) +
+		      (k <= NR_CONFIGS ? SETUP_STEPS + 1 : 0));
+	luo = luo_open_device();
+	luo_require(luo >= 0, "open /dev/liveupdate (%s)", strerror(-luo));
+	if (k > 1 && k - 1 <= NR_CONFIGS)
+		measure(luo, k - 1);
+	if (k <= NR_CONFIGS) {
+		setup(luo, k);
+		close(luo);
+		luo_require(daemonize_and_hold() >= 0, "daemon holds the session");
+	}
+	ksft_finished();
+}

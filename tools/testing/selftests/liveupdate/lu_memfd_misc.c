@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lu_memfd_misc: two memfd rules that need a setup of their own, picked by
+ * lu.memfd=MODE on the kernel command line.
+ *
+ *   memcg          a retrieved memfd is charged to the memory cgroup of the
+ *                  task that retrieves it: memory.current of a fresh cgroup
+ *                  grows by the memfd's size
+ *   corrupt=WHAT   a memfd whose folio records were damaged at freeze (a
+ *                  LIVEUPDATE_TEST hook: "index", "order" or "pfn") fails to
+ *                  retrieve with EINVAL and its memory is freed, while the
+ *                  other memfd of the session comes back intact
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kselftest.h"
+#include "lu_stage.h"
+#include "luo_test_utils.h"
+
+#define SESSION		"memfd-misc"
+#define BIG		(128UL << 20)
+#define SMALL		(1UL << 20)
+#define CG		"/sys/fs/cgroup"
+
+static char mode[32];
+
+static uint64_t word(unsigned long i, uint64_t seed)
+{
+	return (i * 0x9e3779b97f4a7c15ULL) ^ seed;
+}
+
+static int make_memfd(unsigned long size, uint64_t seed)
+{
+	int fd = memfd_create("misc", 0);
+	uint64_t *map;
+
+	if (fd < 0 || ftruncate(fd, size))
+		return -errno;
+	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		return -errno;
+	for (unsigned long i = 0; i < size / 8; i++)
+		map[i] = word(i, seed);
+	munmap(map, size);
+	return fd;
+}
+
+static bool memfd_ok(int fd, unsigned long size, uint64_t seed)
+{
+	struct stat st;
+	uint64_t *map;
+	bool ok = true;
+
+	if (fstat(fd, &st) || (unsigned long)st.st_size != size)
+		return false;
+	map = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		return false;
+	for (unsigned long i = 0; i < size / 8 && ok; i++)
+		ok = map[i] == word(i, seed);
+	munmap(map, size);
+	return ok;
+}
+
+/*
+ * Free memory in kB: MemFree plus the pages sitting in the per-CPU page
+ * lists (freed, but not counted by MemFree), from /proc/zoneinfo.
+ */
+static long long mem_free_kb(void)
+{
+	long long pcp = 0, count;
+	char line[256];
+	FILE *f;
+	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		if (write(fd, "1", 1) < 0)
+			ksft_print_msg("stat_refresh: %s\n", strerror(errno));
+		close(fd);
+	}
+	f = fopen("/proc/zoneinfo", "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, " count: %lld", &count) == 1)
+			pcp += count;
+	if (f)
+		fclose(f);
+	return lu_stat_value("/proc/meminfo", "MemFree") + pcp * 4;
+}
+
+static long long read_number(const char *path)
+{
+	long long val = -1;
+	FILE *f = fopen(path, "re");
+
+	if (f) {
+		if (fscanf(f, "%lld", &val) != 1)
+			val = -1;
+		fclose(f);
+	}
+	return val;
+}
+
+static bool write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+	close(fd);
+	return ok;
+}
+
+static void stage1(void)
+{
+	bool corrupt = !strncmp(mode, "corrupt=", 8);
+	int luo, s, big, small;
+
+	ksft_set_plan(corrupt ? 6 : 5);
+	luo = luo_open_device();
+	luo_require(luo >= 0, "open /dev/liveupdate (%s)", strerror(-luo));
+	s = luo_create_session(luo, SESSION);
+	luo_require(s >= 0, "create session " SESSION);
+	big = make_memfd(BIG, 1);
+	small = make_memfd(SMALL, 2);
+	luo_require(big >= 0 && small >= 0, "two memfds filled (128 MiB, 1 MiB)");
+	/* The damage hits the first memfd frozen: the big one, preserved first. */
+	luo_require(!luo_preserve_fd(s, big, 1) && !luo_preserve_fd(s, small, 2),
+		    "both preserved (tokens 1 and 2)");
+	if (corrupt)
+		luo_require(write_file("/sys/kernel/debug/memfd_luo/corrupt", mode + 8),
+			    "asked to damage a record (%s)", mode + 8);
+	close(big);
+	close(small);
+	close(luo);
+	luo_require(daemonize_and_hold() >= 0, "daemon holds the session");
+	ksft_finished();
+}
+
+static void stage2_memcg(int s)
+{
+	long long before, after;
+	char pid[16];
+	int fd;
+
+	mkdir(CG, 0755);
+	luo_require(!mount("cgroup2", CG, "cgroup2", 0, NULL) || errno == EBUSY,
+		    "cgroup2 mounted (%s)", strerror(errno));
+	luo_require(write_file(CG "/cgroup.subtree_control", "+memory"),
+		    "memory controller enabled (%s)", strerror(errno));
+	mkdir(CG "/lu-retrieve", 0755);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	luo_require(write_file(CG "/lu-retrieve/cgroup.procs", pid), "moved into lu-retrieve");
+	before = read_number(CG "/lu-retrieve/memory.current");
+	fd = luo_retrieve_fd(s, 1);
+	after = read_number(CG "/lu-retrieve/memory.current");
+	luo_check(fd >= 0 && memfd_ok(fd, BIG, 1), "128 MiB memfd retrieved intact");
+	luo_check(after - before >= (long long)BIG - (1 << 20),
+		  "charged to the retrieving task's cgroup: memory.current %lld -> %lld bytes",
+		  before, after);
+	fd = luo_retrieve_fd(s, 2);
+	luo_check(fd >= 0 && memfd_ok(fd, SMALL, 2), "1 MiB memfd retrieved intact");
+}
+
+#define KHO_IN_STATUS	"/sys/kernel/debug/kho/in/status"
+
+static void stage2_corrupt(int s)
+{
+	long long before, after, kho_before, kho_after;
+	char *klog;
+	int fd;
+
+	before = mem_free_kb();
+	kho_before = lu_stat_value(KHO_IN_STATUS, "unrestored_pages");
+	fd = luo_retrieve_fd(s, 1);
+	kho_after = lu_stat_value(KHO_IN_STATUS, "unrestored_pages");
+	after = mem_free_kb();
+	luo_check(fd == -EINVAL, "damaged memfd (%s) fails to retrieve with EINVAL (%s)",
+		  mode + 8, strerror(-fd));
+	klog = lu_klog();
+	luo_check(klog && strstr(klog, "malformed folio records"), "the kernel says why");
+	free(klog);
+	/*
+	 * Exact: every folio left the reserved state (but the one with a bad
+	 * pfn, which is not preserved memory); and free memory grew by the
+	 * memfd's size, within a small slack.
+	 */
+	luo_check(kho_before - kho_after >= (long long)(BIG / 4096) - 1,
+		  "its folios were claimed: unrestored pages %lld -> %lld", kho_before, kho_after);
+	luo_check(after - before >= (long long)(BIG >> 10) - 4096,
+		  "its memory was freed: free %lld -> %lld kB", before, after);
+	fd = luo_retrieve_fd(s, 2);
+	luo_check(fd >= 0 && memfd_ok(fd, SMALL, 2), "the other memfd comes back intact");
+	luo_check(luo_retrieve_fd(s, 1) == -EINVAL, "a failed retrieve stays failed");
+}
+
+static void stage2(void)
+{
+	bool memcg = !strcmp(mode, "memcg");
+	int luo, s;
+
+	ksft_set_plan(9);
+	luo = luo_open_device();
+	luo_require(luo >= 0, "open /dev/liveupdate (%s)", strerror(-luo));
+	s = luo_retrieve_session(luo, SESSION);
+	luo_require(s >= 0, "retrieve session " SESSION " (%s)", strerror(-s));
+	if (memcg)
+		stage2_memcg(s);
+	else
+		stage2_corrupt(s);
+	luo_check(!luo_finish(s), "finish");
+	ksft_finished();
+}
+
+int main(int argc, char **argv)
+{
+	int stage = lu_stage(argc, argv);
+
+	ksft_print_header();
+	lu_cmdline_param("lu.memfd", mode, sizeof(mode));
+	if (strcmp(mode, "memcg") && strncmp(mode, "corrupt=", 8))
+		ksft_exit_fail_msg("lu.memfd=memcg|corrupt=index|order|pfn is required\n");
+	if (stage == 1)
+		stage1();
+	else if (stage == 2)
+		stage2();
+	luo_no_more_stages(stage);
+	return 0;
+}
