@@ -65,6 +65,8 @@ step lu_memfd "${VMTEST[@]}" -n lu_memfd -t lu_memfd -c 1 -m 3G
 for m in memcg corrupt=index corrupt=order corrupt=pfn; do
 	step "memfd-${m/=/-}" "${VMTEST[@]}" -n "memfd-${m/=/-}" -t lu_memfd_misc -c 1 -a "lu.memfd=$m"
 done
+# The liveupdate trace events fire at every step, on both sides of a kexec.
+step lu_trace_events "${VMTEST[@]}" -n lu_trace_events -t lu_trace_events -c 1
 # Incoming LUO state is untrusted: damaged state is logged and LUO starts empty.
 for what in compatible chain session; do
 	step "luo-corrupt-$what" "${VMTEST[@]}" -n "luo-corrupt-$what" -t luo_corrupt -c 1 \

@@ -41,6 +41,7 @@
 #include <linux/io.h>
 #include <linux/kexec_handover.h>
 #include <linux/kho_block.h>
+#include <linux/ktime.h>
 #include <linux/liveupdate.h>
 #include <linux/memfd.h>
 #include <linux/mm.h>
@@ -51,6 +52,8 @@
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
 #include <linux/kho/abi/memfd.h>
+
+#include <trace/events/liveupdate.h>
 
 #define MEMFD_KNOWN_SEALS	(F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | \
 				 F_SEAL_FUTURE_WRITE | F_SEAL_EXEC)
@@ -149,9 +152,21 @@ static void memfd_luo_release(struct memfd_luo *ml, struct inode *inode)
 	kfree(ml);
 }
 
+/* Pages in the preserved folios (for the summary event only). */
+static unsigned long memfd_luo_pages(struct memfd_luo *ml)
+{
+	unsigned long pages = 0, index;
+	struct folio *folio;
+
+	xa_for_each(&ml->folios, index, folio)
+		pages += folio_nr_pages(folio);
+	return pages;
+}
+
 static int memfd_luo_preserve(struct liveupdate_file_op_args *args)
 {
 	struct inode *inode = file_inode(args->file);
+	u64 t0 = ktime_get_ns();
 	struct memfd_luo *ml;
 	int err;
 
@@ -168,6 +183,14 @@ static int memfd_luo_preserve(struct liveupdate_file_op_args *args)
 	}
 	shmem_freeze_size(inode, true);
 	err = memfd_luo_scan(ml, args->file);
+	if (trace_memfd_preserve_enabled()) {
+		u64 size = i_size_read(inode);
+		unsigned long pages = memfd_luo_pages(ml);
+
+		trace_memfd_preserve(size, ml->nr_folios, pages,
+				     DIV_ROUND_UP(size, PAGE_SIZE) - pages, err,
+				     ktime_get_ns() - t0);
+	}
 	if (err) {
 		memfd_luo_release(ml, inode);
 		return err;
@@ -294,7 +317,8 @@ static struct memfd_luo_ser *memfd_luo_restore_ser(u64 data)
  * that nothing stays reserved.
  */
 static int memfd_luo_restore_folios(const struct kho_block_set *records,
-				    const struct memfd_luo_ser *ser, struct inode *inode)
+				    const struct memfd_luo_ser *ser, struct inode *inode,
+				    unsigned long *pages)
 {
 	const struct memfd_luo_folio_ser *rec;
 	struct kho_block_reader r;
@@ -318,6 +342,8 @@ static int memfd_luo_restore_folios(const struct kho_block_set *records,
 			err = -EINVAL;
 		if (!err && inode)
 			err = shmem_insert_folio(inode, folio, rec->index);
+		if (!err)
+			*pages += size;
 		end = rec->index + size;
 		folio_put(folio);
 	}
@@ -328,7 +354,9 @@ static int memfd_luo_restore_folios(const struct kho_block_set *records,
 
 static int memfd_luo_retrieve(struct liveupdate_file_op_args *args)
 {
+	u64 t0 = ktime_get_ns(), size = 0, folios = 0;
 	struct kho_block_set records;
+	unsigned long pages = 0;
 	struct memfd_luo_ser *ser;
 	struct file *file;
 	int err;
@@ -346,19 +374,19 @@ static int memfd_luo_retrieve(struct liveupdate_file_op_args *args)
 	if (ser->size > MAX_LFS_FILESIZE || ser->pos > ser->size || ser->flags ||
 	    (ser->seals & ~MEMFD_KNOWN_SEALS) ||
 	    ser->nr_folios > DIV_ROUND_UP(ser->size, PAGE_SIZE)) {
-		memfd_luo_restore_folios(&records, ser, NULL);
+		memfd_luo_restore_folios(&records, ser, NULL, &pages);
 		goto out_records;
 	}
 	file = shmem_file_setup("memfd:", ser->size, VM_NORESERVE);
 	if (IS_ERR(file)) {
 		err = PTR_ERR(file);
-		memfd_luo_restore_folios(&records, ser, NULL);
+		memfd_luo_restore_folios(&records, ser, NULL, &pages);
 		goto out_records;
 	}
 	/* What memfd_create() sets up. */
 	file->f_mode |= FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE;
 	file->f_flags |= O_LARGEFILE;
-	err = memfd_luo_restore_folios(&records, ser, file_inode(file));
+	err = memfd_luo_restore_folios(&records, ser, file_inode(file), &pages);
 	if (err) {
 		pr_err("preserved memfd of %llu bytes: malformed folio records\n", ser->size);
 		fput(file);
@@ -369,8 +397,13 @@ static int memfd_luo_retrieve(struct liveupdate_file_op_args *args)
 	args->file = file;
 out_records:
 	kho_block_set_destroy(&records);
+	size = ser->size;
+	folios = ser->nr_folios;
 out_ser:
 	folio_put(virt_to_folio(ser));
+	trace_memfd_retrieve(size, folios, err ? 0 : pages,
+			     err ? 0 : DIV_ROUND_UP(size, PAGE_SIZE) - pages, err,
+			     ktime_get_ns() - t0);
 	return err;
 }
 
@@ -378,6 +411,7 @@ static void memfd_luo_finish(struct liveupdate_file_op_args *args)
 {
 	struct kho_block_set records;
 	struct memfd_luo_ser *ser;
+	unsigned long pages = 0;
 
 	/* Retrieved (or tried): the memory went with the file, or is freed. */
 	if (args->retrieve_status)
@@ -387,7 +421,7 @@ static void memfd_luo_finish(struct liveupdate_file_op_args *args)
 		return;
 	kho_block_set_init(&records, sizeof(struct memfd_luo_folio_ser));
 	if (!kho_block_set_restore(&records, &ser->folios))
-		memfd_luo_restore_folios(&records, ser, NULL);
+		memfd_luo_restore_folios(&records, ser, NULL, &pages);
 	kho_block_set_destroy(&records);
 	folio_put(virt_to_folio(ser));
 }

@@ -68,6 +68,10 @@
 #include "../../mm/internal.h"
 #include "kexec_handover_internal.h"
 
+/* All liveupdate trace events are created here (KHO is under all of them). */
+#define CREATE_TRACE_POINTS
+#include <trace/events/liveupdate.h>
+
 static bool kho_enable __ro_after_init = IS_ENABLED(CONFIG_KEXEC_HANDOVER_ENABLE_DEFAULT);
 
 /**
@@ -197,7 +201,7 @@ static void kho_out_sync_root(void)
 	kho_out.synced_root = kho_out.tracker.root;
 }
 
-static int kho_preserve_block(unsigned long pfn, unsigned int order)
+static int __kho_preserve_block(unsigned long pfn, unsigned int order)
 {
 	int ret;
 
@@ -217,7 +221,15 @@ static int kho_preserve_block(unsigned long pfn, unsigned int order)
 	return 0;
 }
 
-static int kho_unpreserve_block(unsigned long pfn, unsigned int order)
+static int kho_preserve_block(unsigned long pfn, unsigned int order)
+{
+	int ret = __kho_preserve_block(pfn, order);
+
+	trace_kho_preserve(pfn, order, ret);
+	return ret;
+}
+
+static int __kho_unpreserve_block(unsigned long pfn, unsigned int order)
 {
 	int ret;
 
@@ -231,6 +243,14 @@ static int kho_unpreserve_block(unsigned long pfn, unsigned int order)
 	kho_out.blocks[order]--;
 	kho_out_sync_root();
 	return 0;
+}
+
+static int kho_unpreserve_block(unsigned long pfn, unsigned int order)
+{
+	int ret = __kho_unpreserve_block(pfn, order);
+
+	trace_kho_unpreserve(pfn, order, ret);
+	return ret;
 }
 
 /**
@@ -405,10 +425,12 @@ int kho_preserve_vmalloc(void *ptr, struct kho_vmalloc *preservation)
 		chunk->phys[chunk->nr_phys++] = page_to_phys(vm->pages[i]);
 		preservation->total_pages++;
 	}
+	trace_kho_vmalloc_preserve(vm->nr_pages, 0);
 	return 0;
 
 err_unpreserve:
 	kho_unpreserve_vmalloc(preservation);
+	trace_kho_vmalloc_preserve(vm->nr_pages, ret);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(kho_preserve_vmalloc);
@@ -445,19 +467,7 @@ static bool kho_subtree_name_ok(const char *name)
 	return len && len < 64 && !strpbrk(name, "/@:");
 }
 
-/**
- * kho_add_subtree - name a blob in the root tree handed to the next kernel
- * @name: unique name, 1..63 characters, no '/', '@' or ':'
- * @blob: the blob; it must be preserved memory (e.g. kho_alloc_preserve())
- * @size: its size in bytes
- *
- * Only the address and size are recorded; the owner keeps the blob
- * preserved for as long as the subtree exists.
- *
- * Return: 0, -EOPNOTSUPP if KHO is off, -EINVAL for a bad name, -EEXIST
- * for a name in use, -ENOSPC when the root tree (one page) is full.
- */
-int kho_add_subtree(const char *name, void *blob, size_t size)
+static int __kho_add_subtree(const char *name, void *blob, size_t size)
 {
 	int off, err;
 
@@ -480,6 +490,26 @@ int kho_add_subtree(const char *name, void *blob, size_t size)
 	}
 	return 0;
 }
+
+/**
+ * kho_add_subtree - name a blob in the root tree handed to the next kernel
+ * @name: unique name, 1..63 characters, no '/', '@' or ':'
+ * @blob: the blob; it must be preserved memory (e.g. kho_alloc_preserve())
+ * @size: its size in bytes
+ *
+ * Only the address and size are recorded; the owner keeps the blob
+ * preserved for as long as the subtree exists.
+ *
+ * Return: 0, -EOPNOTSUPP if KHO is off, -EINVAL for a bad name, -EEXIST
+ * for a name in use, -ENOSPC when the root tree (one page) is full.
+ */
+int kho_add_subtree(const char *name, void *blob, size_t size)
+{
+	int ret = __kho_add_subtree(name, blob, size);
+
+	trace_kho_subtree_add(name, size, ret);
+	return ret;
+}
 EXPORT_SYMBOL_GPL(kho_add_subtree);
 
 /**
@@ -498,6 +528,11 @@ void kho_remove_subtree(void *blob)
 		const fdt64_t *p = fdt_getprop(kho_out.fdt, off, KHO_FDT_SUB_DATA_PROP, NULL);
 
 		if (p && fdt64_to_cpu(*p) == phys) {
+			const fdt64_t *sz;
+
+			sz = fdt_getprop(kho_out.fdt, off, KHO_FDT_SUB_SIZE_PROP, NULL);
+			trace_kho_subtree_remove(fdt_get_name(kho_out.fdt, off, NULL),
+						 sz ? fdt64_to_cpu(*sz) : 0, 0);
 			fdt_del_node(kho_out.fdt, off);
 			return;
 		}
@@ -572,7 +607,7 @@ EXPORT_SYMBOL_GPL(kho_retrieve_subtree);
  * can be restored only once. @order < 0 accepts any order up to
  * @max_order. Returns the order, or -ENOENT.
  */
-static int kho_claim_block(unsigned long pfn, int order, unsigned int max_order)
+static int __kho_claim_block(unsigned long pfn, int order, unsigned int max_order)
 {
 	unsigned int o;
 
@@ -588,6 +623,14 @@ static int kho_claim_block(unsigned long pfn, int order, unsigned int max_order)
 		}
 	}
 	return -ENOENT;
+}
+
+static int kho_claim_block(unsigned long pfn, int order, unsigned int max_order)
+{
+	int ret = __kho_claim_block(pfn, order, max_order);
+
+	trace_kho_restore(pfn, ret < 0 ? max(order, 0) : ret, min(ret, 0));
+	return ret;
 }
 
 /* Turn reserved pages back into pages the page allocator accounts for. */
@@ -722,14 +765,17 @@ void *kho_restore_vmalloc(const struct kho_vmalloc *preservation)
 	if (n != total || next)
 		goto err_free;
 	addr = vmap(pages, total, VM_MAP | VM_MAP_PUT_PAGES, PAGE_KERNEL);
-	if (addr)
+	if (addr) {
+		trace_kho_vmalloc_restore(total, 0);
 		return addr;
+	}
 err_free:
 	pr_err("vmalloc area %#llx: malformed or not preserved (%lu of %lu pages)\n",
 	       preservation->first, n, total);
 	while (n)
 		__free_page(pages[--n]);
 	kvfree(pages);
+	trace_kho_vmalloc_restore(total, -EINVAL);
 	return NULL;
 }
 EXPORT_SYMBOL_GPL(kho_restore_vmalloc);

@@ -35,6 +35,8 @@
 #include <linux/mm.h>
 #include <linux/string.h>
 
+#include <trace/events/liveupdate.h>
+
 static void *default_alloc(void)
 {
 	void *block = kho_alloc_preserve(PAGE_SIZE);
@@ -129,11 +131,14 @@ int kho_block_set_grow(struct kho_block_set *set, unsigned long nr_entries)
 	while (kho_block_capacity(set) < nr_entries) {
 		void *block = ops(set)->alloc();
 
-		if (!block)
+		if (!block) {
+			trace_kho_block_grow(set->entry_size, set->nr_blocks, nr_entries, -ENOMEM);
 			return -ENOMEM;
+		}
 		memset(block, 0, sizeof(struct kho_block_header_ser));
 		list_add_tail(&page_of(block)->lru, &set->blocks);
 		set->nr_blocks++;
+		trace_kho_block_grow(set->entry_size, set->nr_blocks, nr_entries, 0);
 	}
 	return 0;
 }
@@ -153,6 +158,7 @@ void kho_block_set_shrink(struct kho_block_set *set, unsigned long nr_entries)
 		list_del(&page->lru);
 		set->nr_blocks--;
 		ops(set)->free(page_address(page));
+		trace_kho_block_shrink(set->entry_size, set->nr_blocks, nr_entries, 0);
 	}
 }
 
@@ -381,9 +387,11 @@ int kho_block_set_restore(struct kho_block_set *set, const struct kho_block_set_
 	why = "fewer entries than the set has";
 	if (total != ser->count)
 		goto err;
+	trace_kho_block_restore(set->entry_size, set->nr_blocks, total, 0);
 	return 0;
 
 err:
+	trace_kho_block_restore(set->entry_size, set->nr_blocks, ser->count, -EINVAL);
 	pr_err("restore of a %s set at %#llx failed: %s\n", KHO_BLOCK_COMPATIBLE,
 	       (u64)ser->head, why);
 	kho_block_set_destroy(set);

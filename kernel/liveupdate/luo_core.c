@@ -46,6 +46,8 @@
 
 #include "luo_internal.h"
 
+#include <trace/events/liveupdate.h>
+
 struct luo_state luo = {
 	.lock = __MUTEX_INITIALIZER(luo.lock),
 	.sessions_set = KHO_BLOCK_SET_INIT(luo.sessions_set, sizeof(struct luo_session_ser)),
@@ -254,21 +256,24 @@ int liveupdate_reboot(void)
 	if (!luo_enable || !luo.ser)
 		return 0;
 	guard(mutex)(&luo.lock);
-	err = luo_freeze_all();
-	if (err)
-		return err;
-	err = luo_serialize();
-	if (err) {
-		luo_unfreeze_all();
-		return err;
-	}
-	luo.frozen = true;
 	/* Metadata: the state page, the session blocks and every file block. */
 	blocks = 1 + luo.sessions_set.nr_blocks;
 	hash_for_each(luo.out, bkt, s, hnode) {
 		files += s->nr_files;
 		blocks += s->files_set.nr_blocks;
 	}
+	trace_luo_serialize_begin(luo.nr_out, files);
+	err = luo_freeze_all();
+	if (!err) {
+		err = luo_serialize();
+		if (err)
+			luo_unfreeze_all();
+	}
+	trace_luo_serialize_end(luo.nr_out, files, (u64)blocks * PAGE_SIZE, err,
+				ktime_get_ns() - t0);
+	if (err)
+		return err;
+	luo.frozen = true;
 	pr_info("serialized %lu sessions, %lu files in %llu us; metadata %lu bytes\n",
 		luo.nr_out, files, div_u64(ktime_get_ns() - t0, NSEC_PER_USEC),
 		blocks * PAGE_SIZE);
@@ -378,8 +383,10 @@ static void luo_deserialize(void)
 		files += s->nr_files;
 	pr_info("retrieved live update data: %lu sessions, %lu files in %llu us\n",
 		luo.nr_in, files, div_u64(ktime_get_ns() - t0, NSEC_PER_USEC));
+	trace_luo_deserialize(luo.nr_in, files, size, 0, ktime_get_ns() - t0);
 	goto out;
 err:
+	trace_luo_deserialize(0, 0, size, err, ktime_get_ns() - t0);
 	pr_err("corrupt live update state (%pe); starting without it\n", ERR_PTR(err));
 	kho_block_set_destroy(&sessions);
 	luo_drop_incoming();

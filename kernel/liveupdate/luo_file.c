@@ -30,7 +30,11 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 
+#include <linux/ktime.h>
+
 #include "luo_internal.h"
+
+#include <trace/events/liveupdate.h>
 
 /**
  * luo_handler_find - the handler with a compatible string
@@ -134,6 +138,7 @@ int luo_file_preserve(struct liveupdate_session *s, int fd, u64 token)
 	struct liveupdate_file_handler *fh;
 	struct luo_file *f;
 	struct file *file;
+	u64 t0;
 	int err;
 
 	if (xa_load(&s->tokens, token))
@@ -168,7 +173,9 @@ found:
 	if (err)
 		goto err_erase_token;
 	luo_args(&args, f, s);
+	t0 = ktime_get_ns();
 	err = fh->ops->preserve(&args);
+	trace_luo_file_preserve(s->id, token, fh->compatible, err, ktime_get_ns() - t0);
 	if (err)
 		goto err_shrink;
 	f->data = args.serialized_data;
@@ -202,8 +209,12 @@ void luo_file_unpreserve_all(struct liveupdate_session *s)
 	struct luo_file *f, *tmp;
 
 	list_for_each_entry_safe_reverse(f, tmp, &s->files, list) {
+		u64 t0 = ktime_get_ns();
+
 		luo_args(&args, f, s);
 		f->fh->ops->unpreserve(&args);
+		trace_luo_file_unpreserve(s->id, f->token, f->fh->compatible, 0,
+					  ktime_get_ns() - t0);
 		list_del(&f->list);
 		xa_erase(&s->tokens, f->token);
 		xa_erase(&luo.files, f->id);
@@ -225,12 +236,14 @@ void luo_file_unpreserve_all(struct liveupdate_session *s)
 int luo_file_freeze(struct luo_file *f, struct liveupdate_session *s)
 {
 	struct liveupdate_file_op_args args;
+	u64 t0 = ktime_get_ns();
 	int err;
 
 	if (!f->fh->ops->freeze)
 		return 0;
 	luo_args(&args, f, s);
 	err = f->fh->ops->freeze(&args);
+	trace_luo_file_freeze(s->id, f->token, f->fh->compatible, err, ktime_get_ns() - t0);
 	if (err)
 		return err;
 	f->data = args.serialized_data;
@@ -247,6 +260,7 @@ int luo_file_freeze(struct luo_file *f, struct liveupdate_session *s)
 void luo_file_unfreeze(struct luo_file *f, struct liveupdate_session *s)
 {
 	struct liveupdate_file_op_args args;
+	u64 t0 = ktime_get_ns();
 
 	if (f->fh->ops->unfreeze) {
 		luo_args(&args, f, s);
@@ -255,6 +269,7 @@ void luo_file_unfreeze(struct luo_file *f, struct liveupdate_session *s)
 		f->private_data = args.private_data;
 	}
 	f->frozen = false;
+	trace_luo_file_unfreeze(s->id, f->token, f->fh->compatible, 0, ktime_get_ns() - t0);
 }
 
 /**
@@ -298,6 +313,7 @@ int luo_file_retrieve(struct liveupdate_session *s, u64 token)
 	struct liveupdate_file_op_args args;
 	struct luo_file *f;
 	int err, fd;
+	u64 t0;
 
 	if (!s->incoming || s->finished)
 		return -ENOENT;
@@ -315,7 +331,9 @@ int luo_file_retrieve(struct liveupdate_session *s, u64 token)
 	if (fd < 0)
 		return fd;
 	luo_args(&args, f, s);
+	t0 = ktime_get_ns();
 	err = f->fh->ops->retrieve(&args);
+	trace_luo_file_retrieve(s->id, token, f->fh->compatible, err, ktime_get_ns() - t0);
 	if (err) {
 		put_unused_fd(fd);
 		f->retrieve_status = err;
@@ -342,8 +360,13 @@ void luo_file_finish_force(struct liveupdate_session *s)
 
 	list_for_each_entry_safe(f, tmp, &s->files, list) {
 		if (f->fh) {
+			u64 t0 = ktime_get_ns();
+
 			luo_args(&args, f, s);
 			f->fh->ops->finish(&args);
+			trace_luo_file_finish(s->id, f->token, f->fh->compatible,
+					      f->retrieve_status < 0 ? f->retrieve_status : 0,
+					      ktime_get_ns() - t0);
 		} else {
 			pr_warn("session %s token %#llx: no handler for %s, its memory stays reserved\n",
 				s->name, f->token, f->compatible);

@@ -44,6 +44,7 @@ struct luo_file {
 /**
  * struct liveupdate_session - a session
  * @name: its name
+ * @id: a hash of the name, the same in both kernels (for tracing)
  * @hnode: in luo.out or luo.in
  * @files: its files, in preserve order
  * @nr_files: how many
@@ -55,6 +56,7 @@ struct luo_file {
  */
 struct liveupdate_session {
 	char name[LIVEUPDATE_SESSION_NAME_LENGTH];
+	u64 id;
 	struct hlist_node hnode;
 	struct list_head files;
 	unsigned long nr_files;

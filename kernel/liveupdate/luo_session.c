@@ -25,10 +25,16 @@
 #include <linux/cleanup.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/siphash.h>
 #include <linux/slab.h>
 #include <linux/stringhash.h>
 
 #include "luo_internal.h"
+
+#include <trace/events/liveupdate.h>
+
+/* A fixed key: a session's id must be the same in every kernel. */
+static const siphash_key_t luo_id_key = {{ 0x6c6976657570646aULL, 0x617465732d696473ULL }};
 
 static u32 luo_hash(const char *name)
 {
@@ -66,6 +72,7 @@ struct liveupdate_session *luo_session_alloc(const char *name, bool incoming)
 	if (!s)
 		return NULL;
 	strscpy(s->name, name, sizeof(s->name));
+	s->id = siphash(s->name, strlen(s->name), &luo_id_key);
 	INIT_LIST_HEAD(&s->files);
 	xa_init(&s->tokens);
 	kho_block_set_init(&s->files_set, sizeof(struct luo_file_ser));
@@ -90,6 +97,7 @@ static int luo_session_release(struct inode *inode, struct file *file)
 	struct liveupdate_session *s = file->private_data;
 
 	guard(mutex)(&luo.lock);
+	trace_luo_session_release(s->id, s->name, s->nr_files, 0);
 	if (!s->incoming) {
 		/* Closed before the kexec: nothing of it survives. */
 		hash_del(&s->hnode);
@@ -161,6 +169,7 @@ static long luo_session_finish(struct liveupdate_session *s, unsigned long uarg)
 	if (s->finished)
 		return 0;
 	ret = luo_file_finish_all(s);
+	trace_luo_session_finish(s->id, s->name, s->nr_files, ret);
 	if (ret)
 		return ret;
 	hash_del(&s->hnode);
@@ -250,6 +259,7 @@ struct file *luo_session_create(const char *name)
 		goto err_free;
 	hash_add(luo.out, &s->hnode, luo_hash(s->name));
 	luo.nr_out++;
+	trace_luo_session_create(s->id, s->name, 0, 0);
 	return file;
 
 err_free:
@@ -280,6 +290,7 @@ struct file *luo_session_retrieve(const char *name)
 	file = luo_session_file(s);
 	if (!IS_ERR(file))
 		s->retrieved = true;
+	trace_luo_session_retrieve(s->id, s->name, s->nr_files, PTR_ERR_OR_ZERO(file));
 	return file;
 }
 
