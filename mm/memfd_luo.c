@@ -300,15 +300,9 @@ static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
 /* The description of a preserved memfd, from the previous kernel. */
 static struct memfd_luo_ser *memfd_luo_restore_ser(u64 data)
 {
-	struct folio *folio = kho_restore_folio(data);
+	struct page *page = kho_restore_pages(data, 1);
 
-	if (!folio)
-		return NULL;
-	if (folio_order(folio)) {
-		folio_put(folio);
-		return NULL;
-	}
-	return folio_address(folio);
+	return page ? page_address(page) : NULL;
 }
 
 /*

@@ -46,15 +46,9 @@ static void *default_alloc(void)
 
 static void *default_restore(phys_addr_t phys)
 {
-	struct folio *folio = kho_restore_folio(phys);
+	struct page *page = kho_restore_pages(phys, 1);
 
-	if (!folio)
-		return NULL;
-	if (folio_order(folio)) {
-		folio_put(folio);
-		return NULL;
-	}
-	return folio_address(folio);
+	return page ? page_address(page) : NULL;
 }
 
 static void default_put(void *block)

@@ -102,18 +102,6 @@ static bool exists(const char *path)
 	return !stat(path, &st);
 }
 
-static bool write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	bool ok;
-
-	if (fd < 0)
-		return false;
-	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
-	close(fd);
-	return ok;
-}
-
 /* What every stage preserves for the next one (the in-kernel test ran). */
 static void check_outgoing(int stage)
 {
@@ -164,7 +152,7 @@ int main(int argc, char **argv)
 		if (!strcmp(mode, "off"))
 			lu_next_cmdline_add("kho=off");
 		if (!strncmp(mode, "corrupt=", 8) &&
-		    !write_file(KHO_DEBUGFS "/out/corrupt", mode + 8))
+		    !lu_write_file(KHO_DEBUGFS "/out/corrupt", mode + 8))
 			ksft_exit_fail_msg("cannot corrupt the handover (%s): %s\n", mode + 8,
 					   strerror(errno));
 		ksft_finished();

@@ -417,18 +417,6 @@ static long meminfo_kb(const char *key)
 	return lu_stat_value("/proc/meminfo", key);
 }
 
-static bool write_str(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	bool ok;
-
-	if (fd < 0)
-		return false;
-	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
-	close(fd);
-	return ok;
-}
-
 /* The selected word of @path ("always [never] ...") into @out, or "". */
 static void read_selected(const char *path, char *out, size_t len)
 {
@@ -449,7 +437,7 @@ static void read_selected(const char *path, char *out, size_t len)
 
 static bool set_shmem_thp(const char *mode)
 {
-	return write_str(SHMEM_ENABLED, mode);
+	return lu_write_file(SHMEM_ENABLED, mode);
 }
 
 /* Put shmem_enabled back to what it was when the stage began. */

@@ -110,18 +110,6 @@ static long long read_number(const char *path)
 	return val;
 }
 
-static bool write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	bool ok;
-
-	if (fd < 0)
-		return false;
-	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
-	close(fd);
-	return ok;
-}
-
 static void stage1(void)
 {
 	bool corrupt = !strncmp(mode, "corrupt=", 8);
@@ -139,7 +127,7 @@ static void stage1(void)
 	luo_require(!luo_preserve_fd(s, big, 1) && !luo_preserve_fd(s, small, 2),
 		    "both preserved (tokens 1 and 2)");
 	if (corrupt)
-		luo_require(write_file("/sys/kernel/debug/memfd_luo/corrupt", mode + 8),
+		luo_require(lu_write_file("/sys/kernel/debug/memfd_luo/corrupt", mode + 8),
 			    "asked to damage a record (%s)", mode + 8);
 	close(big);
 	close(small);
@@ -157,11 +145,11 @@ static void stage2_memcg(int s)
 	mkdir(CG, 0755);
 	luo_require(!mount("cgroup2", CG, "cgroup2", 0, NULL) || errno == EBUSY,
 		    "cgroup2 mounted (%s)", strerror(errno));
-	luo_require(write_file(CG "/cgroup.subtree_control", "+memory"),
+	luo_require(lu_write_file(CG "/cgroup.subtree_control", "+memory"),
 		    "memory controller enabled (%s)", strerror(errno));
 	mkdir(CG "/lu-retrieve", 0755);
 	snprintf(pid, sizeof(pid), "%d", getpid());
-	luo_require(write_file(CG "/lu-retrieve/cgroup.procs", pid), "moved into lu-retrieve");
+	luo_require(lu_write_file(CG "/lu-retrieve/cgroup.procs", pid), "moved into lu-retrieve");
 	before = read_number(CG "/lu-retrieve/memory.current");
 	fd = luo_retrieve_fd(s, 1);
 	after = read_number(CG "/lu-retrieve/memory.current");

@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/klog.h>
+#include <unistd.h>
 
 #define LU_CARRY_FILE		"/run/lu/carry"
 #define LU_NEXT_CMDLINE_FILE	"/run/lu/next-cmdline"
@@ -97,6 +99,22 @@ static inline bool lu_next_cmdline_add(const char *param)
 		return false;
 	fprintf(f, "%s\n", param);
 	return fclose(f) == 0;
+}
+
+/*
+ * Write @val to @path (sysfs, debugfs, tracefs, cgroupfs), truncating it
+ * (which clears a trace buffer); false on any error.
+ */
+static inline bool lu_write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+	close(fd);
+	return ok;
 }
 
 /* The kernel log (klogctl READ_ALL), NUL-terminated; free() it. NULL on error. */

@@ -41,18 +41,6 @@ static const char * const events[] = {
 
 #define NR_EVENTS	(int)(sizeof(events) / sizeof(events[0]))
 
-static bool write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	bool ok;
-
-	if (fd < 0)
-		return false;
-	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
-	close(fd);
-	return ok;
-}
-
 static void tracing_on(void)
 {
 	char path[256];
@@ -64,9 +52,9 @@ static void tracing_on(void)
 			missing++;
 	}
 	luo_check(!missing, "all %d liveupdate events exist (%d missing)", NR_EVENTS, missing);
-	luo_require(write_file(TRACING "/buffer_size_kb", "8192") &&
-		    write_file(TRACING "/trace", "") &&
-		    write_file(TRACING "/events/liveupdate/enable", "1"),
+	luo_require(lu_write_file(TRACING "/buffer_size_kb", "8192") &&
+		    lu_write_file(TRACING "/trace", "") &&
+		    lu_write_file(TRACING "/events/liveupdate/enable", "1"),
 		    "liveupdate events enabled");
 }
 
