@@ -705,7 +705,7 @@ static void stage1_unpreserve(int luo)
 	int s, fd, ret;
 
 	shmem0 = meminfo_kb("Shmem");
-	free0 = meminfo_kb("MemFree");
+	free0 = lu_mem_free_kb();
 	s = luo_create_session(luo, S_TEMP);
 	fd = new_memfd("lu_memfd-temp", 0);
 	ret = s < 0 ? s : fd;
@@ -733,7 +733,7 @@ static void stage1_unpreserve(int luo)
 		if (shmem2 >= 0)
 			sleep_ms(100);
 		shmem2 = meminfo_kb("Shmem");
-		free2 = meminfo_kb("MemFree");
+		free2 = lu_mem_free_kb();
 	} while ((labs(shmem2 - shmem0) > SHMEM_SLACK_KB || free2 < free0 - MEMFREE_SLACK_KB) &&
 		 now_ms() - t0 < SETTLE_MS);
 	luo_check(shmem0 >= 0 && shmem1 - shmem0 >= (long)(TEMP_SIZE / KiB) - SHMEM_SLACK_KB &&
@@ -741,7 +741,7 @@ static void stage1_unpreserve(int luo)
 		  "unpreserve: Shmem %ld kB before, %ld kB with the memfd, %ld kB after (slack %ld kB)",
 		  shmem0, shmem1, shmem2, SHMEM_SLACK_KB);
 	luo_check(free0 >= 0 && free2 >= free0 - MEMFREE_SLACK_KB,
-		  "unpreserve: MemFree %ld kB before, %ld kB after (slack %ld kB)", free0, free2,
+		  "unpreserve: free memory %ld kB before, %ld kB after (slack %ld kB)", free0, free2,
 		  MEMFREE_SLACK_KB);
 }
 
@@ -1030,7 +1030,7 @@ static void stage2_discard(void)
 	long free0, free1 = -1, t0;
 	int ret;
 
-	free0 = meminfo_kb("MemFree");
+	free0 = lu_mem_free_kb();
 	ret = luo_finish(sessions[SI_DISCARD]);
 	luo_check(!ret, "discard: FINISH '%s' with token %#llx never retrieved (%s)", S_DISCARD,
 		  TOK_DISCARD, luo_strerror(ret));
@@ -1038,11 +1038,11 @@ static void stage2_discard(void)
 	do {
 		if (free1 >= 0)
 			sleep_ms(100);
-		free1 = meminfo_kb("MemFree");
+		free1 = lu_mem_free_kb();
 	} while (free1 < free0 + (long)(DISCARD_SIZE / KiB) - DISCARD_SLACK_KB &&
 		 now_ms() - t0 < SETTLE_MS);
 	luo_check(free0 >= 0 && free1 >= free0 + (long)(DISCARD_SIZE / KiB) - DISCARD_SLACK_KB,
-		  "discard: MemFree %ld kB before FINISH, %ld kB after (%+ld kB, want >= +%ld kB)",
+		  "discard: free memory %ld kB before FINISH, %ld kB after (%+ld kB, want >= +%ld kB)",
 		  free0, free1, free1 - free0, (long)(DISCARD_SIZE / KiB) - DISCARD_SLACK_KB);
 }
 

@@ -72,31 +72,6 @@ static bool memfd_ok(int fd, unsigned long size, uint64_t seed)
 	return ok;
 }
 
-/*
- * Free memory in kB: MemFree plus the pages sitting in the per-CPU page
- * lists (freed, but not counted by MemFree), from /proc/zoneinfo.
- */
-static long long mem_free_kb(void)
-{
-	long long pcp = 0, count;
-	char line[256];
-	FILE *f;
-	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		if (write(fd, "1", 1) < 0)
-			ksft_print_msg("stat_refresh: %s\n", strerror(errno));
-		close(fd);
-	}
-	f = fopen("/proc/zoneinfo", "re");
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, " count: %lld", &count) == 1)
-			pcp += count;
-	if (f)
-		fclose(f);
-	return lu_stat_value("/proc/meminfo", "MemFree") + pcp * 4;
-}
-
 static long long read_number(const char *path)
 {
 	long long val = -1;
@@ -169,11 +144,11 @@ static void stage2_corrupt(int s)
 	char *klog;
 	int fd;
 
-	before = mem_free_kb();
+	before = lu_mem_free_kb();
 	kho_before = lu_stat_value(KHO_IN_STATUS, "unrestored_pages");
 	fd = luo_retrieve_fd(s, 1);
 	kho_after = lu_stat_value(KHO_IN_STATUS, "unrestored_pages");
-	after = mem_free_kb();
+	after = lu_mem_free_kb();
 	luo_check(fd == -EINVAL, "damaged memfd (%s) fails to retrieve with EINVAL (%s)",
 		  mode + 8, strerror(-fd));
 	klog = lu_klog();

@@ -147,4 +147,26 @@ static inline long long lu_stat_value(const char *path, const char *key)
 	return val;
 }
 
+/*
+ * Free memory in kB: MemFree plus the pages in the per-CPU page lists,
+ * which MemFree leaves out although they are free (freeing memory fills
+ * them first, by several MiB), from /proc/zoneinfo's "count:" lines.
+ * The per-CPU counter deltas are folded in first (vm/stat_refresh).
+ */
+static inline long long lu_mem_free_kb(void)
+{
+	long long pcp = 0, count;
+	char line[256];
+	FILE *f;
+
+	lu_write_file("/proc/sys/vm/stat_refresh", "1");
+	f = fopen("/proc/zoneinfo", "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, " count: %lld", &count) == 1)
+			pcp += count;
+	if (f)
+		fclose(f);
+	return lu_stat_value("/proc/meminfo", "MemFree") + pcp * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
 #endif /* LU_STAGE_H */
