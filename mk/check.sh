@@ -67,6 +67,9 @@ for m in memcg corrupt=index corrupt=order corrupt=pfn; do
 done
 # The liveupdate trace events fire at every step, on both sides of a kexec.
 step lu_trace_events "${VMTEST[@]}" -n lu_trace_events -t lu_trace_events -c 1
+# The blackout of an update, measured across the kexec: a failed attempt,
+# an update with sessions to restore, and one with none.
+step lu_blackout "${VMTEST[@]}" -n lu_blackout -t lu_blackout -c 2
 # Incoming LUO state is untrusted: damaged state is logged and LUO starts empty.
 for what in compatible chain session; do
 	step "luo-corrupt-$what" "${VMTEST[@]}" -n "luo-corrupt-$what" -t luo_corrupt -c 1 \

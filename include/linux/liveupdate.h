@@ -87,6 +87,9 @@ bool liveupdate_enabled(void);
 int liveupdate_register_file_handler(struct liveupdate_file_handler *fh);
 int liveupdate_unregister_file_handler(struct liveupdate_file_handler *fh);
 int liveupdate_reboot(void);
+void liveupdate_jump(void);
+void liveupdate_stamp_entry(void);
+void liveupdate_stamp_kho_ready(void);
 #else
 static inline bool liveupdate_enabled(void)
 {
@@ -107,6 +110,10 @@ static inline int liveupdate_reboot(void)
 {
 	return 0;
 }
+
+static inline void liveupdate_jump(void) { }
+static inline void liveupdate_stamp_entry(void) { }
+static inline void liveupdate_stamp_kho_ready(void) { }
 #endif
 
 #endif /* _LINUX_LIVEUPDATE_H */

@@ -52,6 +52,7 @@
 #include <linux/kexec.h>
 #include <linux/kexec_handover.h>
 #include <linux/libfdt.h>
+#include <linux/liveupdate.h>
 #include <linux/log2.h>
 #include <linux/memblock.h>
 #include <linux/mm.h>
@@ -828,6 +829,7 @@ void __init kho_populate(phys_addr_t fdt_phys, u64 fdt_len, phys_addr_t scratch_
 		pr_info("handover from the previous kernel ignored (kho=off)\n");
 		return;
 	}
+	liveupdate_stamp_entry();
 	kho_kernel_start = __pa_symbol(_text);
 	kho_kernel_size = __pa_symbol(_end) - kho_kernel_start;
 
@@ -1086,6 +1088,8 @@ void __init kho_memory_init(void)
 	if (kho_in.active) {
 		if (kho_in_reserve())
 			kho_in.active = false;
+		else
+			liveupdate_stamp_kho_ready();
 		memblock_clear_kho_scratch_only();
 		kho_boot_ns += sched_clock() - t0;
 		if (kho_in.active)

@@ -263,16 +263,21 @@ int liveupdate_reboot(void)
 		blocks += s->files_set.nr_blocks;
 	}
 	trace_luo_serialize_begin(luo.nr_out, files);
+	luo_blackout_reboot(LUO_BLACKOUT_REBOOT, luo.nr_out, files);
 	err = luo_freeze_all();
 	if (!err) {
+		luo_blackout_reboot(LUO_BLACKOUT_FROZEN, luo.nr_out, files);
 		err = luo_serialize();
 		if (err)
 			luo_unfreeze_all();
 	}
 	trace_luo_serialize_end(luo.nr_out, files, (u64)blocks * PAGE_SIZE, err,
 				ktime_get_ns() - t0);
-	if (err)
+	if (err) {
+		luo_blackout_failed();
 		return err;
+	}
+	luo_blackout_reboot(LUO_BLACKOUT_SERIALIZED, luo.nr_out, files);
 	luo.frozen = true;
 	pr_info("serialized %lu sessions, %lu files in %llu us; metadata %lu bytes\n",
 		luo.nr_out, files, div_u64(ktime_get_ns() - t0, NSEC_PER_USEC),
@@ -341,6 +346,18 @@ out:
 	return err;
 }
 
+/**
+ * luo_incoming_check_done - end the update once no incoming session is left
+ *
+ * Called under luo.lock after the incoming state was read and whenever an
+ * incoming session leaves luo.in.
+ */
+void luo_incoming_check_done(void)
+{
+	if (luo.deserialized && hash_empty(luo.in))
+		luo_blackout_finished();
+}
+
 /* Read the previous kernel's sessions. Under luo.lock, once. */
 static void luo_deserialize(void)
 {
@@ -366,6 +383,7 @@ static void luo_deserialize(void)
 	    strncmp(ser->compatible, LUO_COMPATIBLE, sizeof(ser->compatible))) {
 		pr_err("incompatible live update state (%.16s, expected %s); starting without it\n",
 		       size >= sizeof(*ser) ? ser->compatible : "?", LUO_COMPATIBLE);
+		luo_blackout_dropped();
 		goto out;
 	}
 	err = kho_block_set_restore(&sessions, &ser->sessions);
@@ -384,12 +402,14 @@ static void luo_deserialize(void)
 	pr_info("retrieved live update data: %lu sessions, %lu files in %llu us\n",
 		luo.nr_in, files, div_u64(ktime_get_ns() - t0, NSEC_PER_USEC));
 	trace_luo_deserialize(luo.nr_in, files, size, 0, ktime_get_ns() - t0);
+	luo_incoming_check_done();
 	goto out;
 err:
 	trace_luo_deserialize(0, 0, size, err, ktime_get_ns() - t0);
 	pr_err("corrupt live update state (%pe); starting without it\n", ERR_PTR(err));
 	kho_block_set_destroy(&sessions);
 	luo_drop_incoming();
+	luo_blackout_dropped();
 out:
 	kho_restore_free(ser);
 }
@@ -502,6 +522,9 @@ static int __init luo_init(void)
 	if (err)
 		goto err_remove;
 	luo_test_debugfs();
+	err = luo_blackout_init();
+	if (err)
+		pr_warn("no blackout accounting: %pe\n", ERR_PTR(err));
 	return 0;
 
 err_remove:

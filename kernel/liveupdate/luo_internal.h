@@ -105,6 +105,15 @@ extern struct luo_state luo;
 int luo_copy_arg(void *karg, size_t ksize, size_t minsz, unsigned long uarg, u32 *usize);
 int luo_copy_back(unsigned long uarg, const void *karg, size_t ksize, u32 usize);
 
+/* luo_blackout.c */
+int luo_blackout_init(void);
+void luo_blackout_reboot(unsigned int stamp, unsigned long sessions, unsigned long files);
+void luo_blackout_failed(void);
+void luo_blackout_retrieved(void);
+void luo_blackout_finished(void);
+void luo_blackout_dropped(void);
+void luo_incoming_check_done(void);
+
 /* luo_session.c */
 struct liveupdate_session *luo_session_find(struct hlist_head *table, const char *name);
 struct file *luo_session_create(const char *name);

@@ -112,6 +112,7 @@ static int luo_session_release(struct inode *inode, struct file *file)
 	if (!s->finished) {
 		hash_del(&s->hnode);
 		luo_file_finish_force(s);
+		luo_incoming_check_done();
 	}
 	luo_session_free(s);
 	return 0;
@@ -174,6 +175,7 @@ static long luo_session_finish(struct liveupdate_session *s, unsigned long uarg)
 		return ret;
 	hash_del(&s->hnode);
 	s->finished = true;
+	luo_incoming_check_done();
 	return 0;
 }
 
@@ -288,8 +290,10 @@ struct file *luo_session_retrieve(const char *name)
 	if (s->retrieved)
 		return ERR_PTR(-EINVAL);
 	file = luo_session_file(s);
-	if (!IS_ERR(file))
+	if (!IS_ERR(file)) {
 		s->retrieved = true;
+		luo_blackout_retrieved();
+	}
 	trace_luo_session_retrieve(s->id, s->name, s->nr_files, PTR_ERR_OR_ZERO(file));
 	return file;
 }

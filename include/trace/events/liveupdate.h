@@ -334,6 +334,53 @@ DEFINE_EVENT(liveupdate_memfd, memfd_retrieve,
 		 int ret, u64 duration_ns),
 	TP_ARGS(size, folios, pages, holes, ret, duration_ns));
 
+/**
+ * DOC: Blackout event
+ *
+ * luo_blackout: fires in the new kernel when the live update that started
+ * it is complete (every incoming session finished). @update is its number
+ * along the chain of kernels, @sessions and @files what the previous kernel
+ * handed over. The phases (freeze, serialize, shutdown, jump, kho, boot,
+ * userspace, restore) are measured with the TSC across the kexec and add
+ * up to @total_ns; see /sys/kernel/liveupdate/blackout.
+ */
+TRACE_EVENT(luo_blackout,
+	TP_PROTO(u64 update, u64 sessions, u64 files, const u64 *ns),
+	TP_ARGS(update, sessions, files, ns),
+	TP_STRUCT__entry(
+		__field(u64, update)
+		__field(u64, sessions)
+		__field(u64, files)
+		__field(u64, freeze_ns)
+		__field(u64, serialize_ns)
+		__field(u64, shutdown_ns)
+		__field(u64, jump_ns)
+		__field(u64, kho_ns)
+		__field(u64, boot_ns)
+		__field(u64, userspace_ns)
+		__field(u64, restore_ns)
+		__field(u64, total_ns)
+	),
+	TP_fast_assign(
+		__entry->update = update;
+		__entry->sessions = sessions;
+		__entry->files = files;
+		__entry->freeze_ns = ns[0];
+		__entry->serialize_ns = ns[1];
+		__entry->shutdown_ns = ns[2];
+		__entry->jump_ns = ns[3];
+		__entry->kho_ns = ns[4];
+		__entry->boot_ns = ns[5];
+		__entry->userspace_ns = ns[6];
+		__entry->restore_ns = ns[7];
+		__entry->total_ns = ns[8];
+	),
+	TP_printk("update=%llu sessions=%llu files=%llu freeze_ns=%llu serialize_ns=%llu shutdown_ns=%llu jump_ns=%llu kho_ns=%llu boot_ns=%llu userspace_ns=%llu restore_ns=%llu total_ns=%llu",
+		  __entry->update, __entry->sessions, __entry->files, __entry->freeze_ns,
+		  __entry->serialize_ns, __entry->shutdown_ns, __entry->jump_ns, __entry->kho_ns,
+		  __entry->boot_ns, __entry->userspace_ns, __entry->restore_ns, __entry->total_ns)
+);
+
 #endif /* _TRACE_LIVEUPDATE_H */
 
 /* This part must be outside protection */

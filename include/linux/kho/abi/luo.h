@@ -56,4 +56,58 @@ struct luo_ser {
 	struct kho_block_set_ser sessions;
 } __packed;
 
+/**
+ * DOC: Blackout record ABI, "luo-blackout-v1"
+ *
+ * Next to its state, LUO hands over the KHO subtree "LUO-blackout": one
+ * preserved page holding &struct luo_blackout_ser, so that the next kernel
+ * can tell how long the update kept the workload dark. The old kernel
+ * stamps its reboot path with a clock that keeps counting across the kexec
+ * (the TSC on x86): reboot entered, every file frozen, state serialized, and
+ * the jump into the new kernel. **Any layout change bumps
+ * LUO_BLACKOUT_COMPATIBLE**; a record the new kernel cannot read, or whose
+ * stamps are out of order, is logged and ignored.
+ */
+
+#define LUO_BLACKOUT_COMPATIBLE		"luo-blackout-v1"
+#define LUO_BLACKOUT_KHO_SUBTREE	"LUO-blackout"
+
+/* Clocks a blackout record may be stamped with. */
+#define LUO_BLACKOUT_CLOCK_TSC		1
+
+/* The old kernel's stamps, in the order they are taken. */
+#define LUO_BLACKOUT_REBOOT		0
+#define LUO_BLACKOUT_FROZEN		1
+#define LUO_BLACKOUT_SERIALIZED		2
+#define LUO_BLACKOUT_JUMP		3
+#define LUO_BLACKOUT_NR_STAMPS		4
+
+/**
+ * struct luo_blackout_ser - the old kernel's half of a blackout
+ * @compatible: LUO_BLACKOUT_COMPATIBLE, NUL-padded
+ * @clock: the clock of @stamp, LUO_BLACKOUT_CLOCK_TSC
+ * @clock_khz: its frequency in kHz, as the old kernel calibrated it
+ * @updates: live updates completed before this one, along the chain of
+ *	     kernels that handed over to each other
+ * @failed: live updates that failed (reboot() cancelled) along the chain,
+ *	    including in the old kernel
+ * @mono_ns: the old kernel's CLOCK_MONOTONIC when reboot was entered
+ * @sessions: sessions serialized
+ * @files: files serialized
+ * @stamp: clock readings, indexed by LUO_BLACKOUT_REBOOT..JUMP
+ * @release: the old kernel's release (utsname), NUL-terminated
+ */
+struct luo_blackout_ser {
+	char compatible[24];
+	__u32 clock;
+	__u32 clock_khz;
+	__u64 updates;
+	__u64 failed;
+	__u64 mono_ns;
+	__u64 sessions;
+	__u64 files;
+	__u64 stamp[LUO_BLACKOUT_NR_STAMPS];
+	char release[65];
+} __packed;
+
 #endif /* _LINUX_KHO_ABI_LUO_H */
