@@ -99,3 +99,81 @@ END {
 	if (!n || bad) { print "  error: incomplete or unverified memfd benchmark results" > "/dev/stderr"; exit 1 }
 }' || die "no memfd benchmark results"
 echo "  JSON: $OUT/memfd.json"
+
+# lu-trace: preserve, freeze and retrieve of 1 GiB (4 KiB folios) with
+# `lu-trace record` attached (even stages) and without (odd stages), side by
+# side in one guest run.
+"$SELFTESTS/vmtest.sh" -k "$KBUILD/arch/x86/boot/bzImage" -i "$BUILD/guest/initramfs.cpio" \
+	-o "$BUILD/logs" -n bench-lu-trace -t lu_trace_bench -c 6 -m 4G -T 1800 ||
+	die "the lu-trace benchmark run failed"
+grep -a '^    TRACE-BENCH ' "$BUILD/logs/bench-lu-trace.results" | tr -d '\r' |
+	awk -v json="$OUT/lu-trace.json" '
+{
+	for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+	sum[v["traced"], v["op"]] += v["ns"]; cnt[v["traced"], v["op"]]++
+}
+END {
+	split("preserve freeze retrieve", ops, " ")
+	printf "  lu-trace overhead, 1 GiB memfd (4 KiB folios), mean of each mode (ms)\n"
+	printf "  %-9s %10s %10s %8s\n", "", "untraced", "traced", "ratio"
+	printf "{" > json
+	for (i = 1; i <= 3; i++) {
+		o = ops[i]
+		if (!cnt[0, o] || !cnt[1, o]) { bad = 1; continue }
+		u = sum[0, o] / cnt[0, o]; t = sum[1, o] / cnt[1, o]; tu += u; tt += t
+		printf "  %-9s %10.1f %10.1f %8.3f\n", o, u / 1e6, t / 1e6, t / u
+		printf "\"%s\":{\"untraced_ns\":%d,\"traced_ns\":%d,\"samples\":%d,\"ratio\":%.4f},", \
+		       o, u, t, cnt[0, o] + cnt[1, o], t / u > json
+	}
+	if (bad || !tu) { print "  error: incomplete lu-trace benchmark results" > "/dev/stderr"; exit 1 }
+	printf "  %-9s %10.1f %10.1f %8.3f  (goal <= 1.030)\n", "total", tu / 1e6, tt / 1e6, tt / tu
+	printf "\"total\":{\"untraced_ns\":%d,\"traced_ns\":%d,\"ratio\":%.4f}}\n", tu, tt, tt / tu > json
+}' || die "no lu-trace benchmark results"
+echo "  JSON: $OUT/lu-trace.json"
+
+# Tracepoints built in but disabled (the kernel above) versus built out
+# (CONFIG_LIVEUPDATE_TRACE=n, a second kernel in build/kernel-notrace): the
+# same untraced 1 GiB cycle on each, alternating A B A B in this run.
+notrace=$BUILD/kernel-notrace
+frags=$BUILD/configs-notrace
+rm -rf "$frags" && mkdir -p "$frags" && cp "$LU_ROOT"/configs/*.config "$frags"/
+echo '# CONFIG_LIVEUPDATE_TRACE is not set' > "$frags/99-notrace.config"
+msg BENCH "building the kernel with the liveupdate events built out ($notrace)"
+LU_KBUILD=$notrace CONFIGS_DIR=$frags "$LU_ROOT/mk/kconfig.sh" || die "notrace config failed"
+LU_KBUILD=$notrace "$LU_ROOT/mk/kbuild.sh" || die "notrace kernel build failed"
+"$LU_ROOT/mk/kbuild.sh" > /dev/null || die "restoring the headers failed"
+: > "$BUILD/logs/bench-builtout.lines"
+for round in 1 2; do
+	for k in builtin builtout; do
+		img=$KBUILD/arch/x86/boot/bzImage
+		[ $k = builtout ] && img=$notrace/arch/x86/boot/bzImage
+		"$SELFTESTS/vmtest.sh" -k "$img" -i "$BUILD/guest/initramfs.cpio" \
+			-o "$BUILD/logs" -n "bench-$k-$round" -t lu_trace_bench -c 2 -m 4G -T 900 \
+			-a "lu.bench_trace=0" > /dev/null || die "the $k benchmark run failed"
+		grep -a '^    TRACE-BENCH ' "$BUILD/logs/bench-$k-$round.results" | tr -d '\r' |
+			sed "s/^/$k /" >> "$BUILD/logs/bench-builtout.lines"
+	done
+done
+awk -v json="$OUT/tracepoints.json" '
+{
+	for (i = 3; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+	sum[$1, v["op"]] += v["ns"]; cnt[$1, v["op"]]++
+}
+END {
+	split("preserve freeze retrieve", ops, " ")
+	printf "  liveupdate tracepoints disabled vs built out, 1 GiB memfd, mean (ms)\n"
+	printf "  %-9s %10s %10s %8s\n", "", "built out", "disabled", "ratio"
+	printf "{" > json
+	for (i = 1; i <= 3; i++) {
+		o = ops[i]
+		if (!cnt["builtin", o] || !cnt["builtout", o]) { bad = 1; continue }
+		b = sum["builtout", o] / cnt["builtout", o]; d = sum["builtin", o] / cnt["builtin", o]
+		tb += b; td += d
+		printf "  %-9s %10.1f %10.1f %8.3f\n", o, b / 1e6, d / 1e6, d / b
+		printf "\"%s\":{\"builtout_ns\":%d,\"disabled_ns\":%d,\"ratio\":%.4f},", o, b, d, d / b > json
+	}
+	if (bad || !tb) { print "  error: incomplete tracepoint benchmark results" > "/dev/stderr"; exit 1 }
+	printf "  %-9s %10.1f %10.1f %8.3f  (goal <= 1.005)\n", "total", tb / 1e6, td / 1e6, td / tb
+	printf "\"total\":{\"builtout_ns\":%d,\"disabled_ns\":%d,\"ratio\":%.4f}}\n", tb, td, td / tb > json
+}' "$BUILD/logs/bench-builtout.lines" || die "no tracepoint benchmark results"
+echo "  JSON: $OUT/tracepoints.json"

@@ -70,6 +70,19 @@ step lu_trace_events "${VMTEST[@]}" -n lu_trace_events -t lu_trace_events -c 1
 # The blackout of an update, measured across the kexec: a failed attempt,
 # an update with sessions to restore, and one with none.
 step lu_blackout "${VMTEST[@]}" -n lu_blackout -t lu_blackout -c 2
+# lu-trace records a known workload on both sides of a kexec; the host checks
+# the report, timeline, blackout and kho outputs it left on the guest's disk.
+step lu-trace "$LU_ROOT/tools/lu-trace/tests/vm_test.sh" "$BUILD/lu-trace-test" "${VMTEST[@]}"
+# lu-trace's errors on this host's kernel (no liveupdate events), unprivileged,
+# and on bad recordings; the kho decoder's and the exporter's tests.
+step lu-trace-host "$LU_ROOT/tools/lu-trace/tests/host_test.sh" "$BUILD/lu-trace/lu-trace" \
+	"$BUILD/lu-trace-test/lu-trace.out/update.lut"
+# lu-trace export through a live update, scraped by a real Prometheus on the
+# host's loopback: series before and after, the blackout, every panel query.
+step lu-trace-export-prometheus "$LU_ROOT/tools/lu-trace/tests/prom_test.sh" \
+	"$BUILD/prom-test" "${VMTEST[@]}"
+# Prometheus rules (promtool check and unit tests) and the Grafana dashboards.
+step dashboards "$LU_ROOT/dashboards/check.sh"
 # Incoming LUO state is untrusted: damaged state is logged and LUO starts empty.
 for what in compatible chain session; do
 	step "luo-corrupt-$what" "${VMTEST[@]}" -n "luo-corrupt-$what" -t luo_corrupt -c 1 \

@@ -14,6 +14,8 @@ PACKAGES=(
 	clang llvm libbpf-dev bpftool libfdt-dev	# BPF programs, lu-trace
 	qemu-system-x86 busybox-static ccache
 	sparse				# make check: sparse on the new kernel code
+	e2fsprogs python3		# lu-trace tests: the guest's ext2 disk, checks
+	prometheus curl			# dashboards/ rules, lu-trace export against Prometheus
 )
 PACKAGES+=(${LU_EXTRA_PACKAGES:-})
 pkgs=$(printf '%s\n' "${PACKAGES[@]}" | sed 's/#.*//' | tr ' \t' '\n\n' | sed '/^$/d')

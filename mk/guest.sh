@@ -20,7 +20,11 @@ make -s -C "$SELFTESTS" OUTPUT="$GUEST/bin" \
 	KSFT_DIR="$SRC/tools/testing/selftests" \
 	KHDR_INCLUDES="-isystem $BUILD/headers/include" ||
 	die "building the guest programs failed"
+# lu-trace, its BPF programs built against this kernel's BTF.
+make -s -C "$LU_ROOT/tools/lu-trace" OUTPUT="$BUILD/lu-trace" VMLINUX_BTF="$KBUILD/vmlinux" ||
+	die "building lu-trace failed"
 "$SELFTESTS/mkinitramfs.sh" -k "$KBUILD/arch/x86/boot/bzImage" -b "$GUEST/bin" \
-	-g "$GUEST/gen_init_cpio" -o "$GUEST/initramfs.cpio"
+	-g "$GUEST/gen_init_cpio" -o "$GUEST/initramfs.cpio" \
+	-f "/lu/bin/lu-trace=$BUILD/lu-trace/lu-trace"
 msg INITRD "$GUEST/initramfs.cpio ($(stat -c %s "$GUEST/initramfs.cpio") bytes, $(ls "$GUEST/bin" | wc -l) programs)"
 phase_time initramfs "$start"

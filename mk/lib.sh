@@ -8,7 +8,7 @@ BUILD=${BUILD:-$LU_ROOT/build}
 case $BUILD in /*) ;; *) BUILD=$LU_ROOT/$BUILD ;; esac
 
 SRC=${SRC:-$BUILD/src/linux}	# extracted 6.12 tree (overlaid and patched)
-KBUILD=$BUILD/kernel		# O= output directory
+KBUILD=${LU_KBUILD:-$BUILD/kernel}	# O= output directory (LU_KBUILD: another one)
 TIMINGS=$BUILD/timings.log	# one "phase seconds" line per timed phase
 
 # The Debian package that provides the kernel source, and its tarball.

@@ -42,6 +42,10 @@
  *   files 12
  *   prev_mono_ns 81234567   previous kernel's CLOCK_MONOTONIC at ``reboot``
  *   mono_ns -3456789        this kernel's CLOCK_MONOTONIC at ``reboot``
+ *   freeze_files 12         files the previous kernel froze, how long that
+ *   freeze_sum_ns 345678    took in total and at most, and the log2
+ *   freeze_max_ns 98765     histogram of the durations (40 counts; slot i:
+ *   freeze_hist 0 0 ... 3   2^(i-1) < ns <= 2^i), which no tracer sees
  *   stamp reboot 0          ns since ``reboot``, one line per stamp reached
  *   ...
  *   phase freeze 12345      ns, one line per phase whose two ends exist
@@ -61,6 +65,7 @@
 
 #define pr_fmt(fmt) "liveupdate: " fmt
 
+#include <linux/bitops.h>
 #include <linux/cleanup.h>
 #include <linux/io.h>
 #include <linux/kexec_handover.h>
@@ -248,6 +253,10 @@ void luo_blackout_reboot(unsigned int stamp, unsigned long sessions, unsigned lo
 	if (stamp != LUO_BLACKOUT_REBOOT)
 		return;
 	memset(bo_out->stamp + 1, 0, sizeof(bo_out->stamp) - sizeof(bo_out->stamp[0]));
+	bo_out->freeze_files = 0;
+	bo_out->freeze_sum_ns = 0;
+	bo_out->freeze_max_ns = 0;
+	memset(bo_out->freeze_slots, 0, sizeof(bo_out->freeze_slots));
 	bo_out->mono_ns = ktime_get_ns();
 	bo_out->clock_khz = bo_clock_khz();
 	bo_out->sessions = sessions;
@@ -256,6 +265,25 @@ void luo_blackout_reboot(unsigned int stamp, unsigned long sessions, unsigned lo
 		bo_out->updates = bo.state == BO_NONE ? 0 : bo.prev.updates + 1;
 		bo_out->failed = bo.prev.failed + bo.failed;
 	}
+}
+
+/**
+ * luo_blackout_freeze_file - a file froze in @ns nanoseconds
+ * @ns: how long its handler took
+ *
+ * Called by luo_file_freeze() under luo.lock, after luo_blackout_reboot()
+ * reset the histogram for this attempt.
+ */
+void luo_blackout_freeze_file(u64 ns)
+{
+	unsigned int slot = ns <= 1 ? 0 : fls64(ns - 1);
+
+	if (!bo_out)
+		return;
+	bo_out->freeze_slots[min(slot, LUO_BLACKOUT_FREEZE_SLOTS - 1)]++;
+	bo_out->freeze_files++;
+	bo_out->freeze_sum_ns += ns;
+	bo_out->freeze_max_ns = max(bo_out->freeze_max_ns, ns);
 }
 
 /**
@@ -283,6 +311,7 @@ void liveupdate_jump(void)
 /* Validate the previous kernel's record; the reason if it is unusable. */
 static const char *bo_check(const struct luo_blackout_ser *r, size_t size)
 {
+	u64 frozen = 0;
 	unsigned int i;
 
 	if (size < sizeof(*r) ||
@@ -300,6 +329,11 @@ static const char *bo_check(const struct luo_blackout_ser *r, size_t size)
 		return "clock reset across the kexec";
 	if (strnlen(r->release, sizeof(r->release)) == sizeof(r->release))
 		return "bad release string";
+	for (i = 0; i < LUO_BLACKOUT_FREEZE_SLOTS; i++)
+		frozen += r->freeze_slots[i];
+	if (frozen != r->freeze_files || r->freeze_files > r->files ||
+	    r->freeze_max_ns > r->freeze_sum_ns)
+		return "inconsistent freeze histogram";
 	return NULL;
 }
 
@@ -366,6 +400,12 @@ static ssize_t blackout_show(struct kobject *kobj, struct kobj_attribute *attr, 
 			   bo.prev.files);
 	n += sysfs_emit_at(buf, n, "prev_mono_ns %llu\nmono_ns %lld\n", bo.prev.mono_ns,
 			   bo.mono_ns);
+	n += sysfs_emit_at(buf, n, "freeze_files %llu\nfreeze_sum_ns %llu\nfreeze_max_ns %llu\n",
+			   bo.prev.freeze_files, bo.prev.freeze_sum_ns, bo.prev.freeze_max_ns);
+	n += sysfs_emit_at(buf, n, "freeze_hist");
+	for (i = 0; i < LUO_BLACKOUT_FREEZE_SLOTS; i++)
+		n += sysfs_emit_at(buf, n, " %u", bo.prev.freeze_slots[i]);
+	n += sysfs_emit_at(buf, n, "\n");
 	for (i = 0; i < BO_NR_STAMPS; i++)
 		if (test_bit(i, &bo.stamped))
 			n += sysfs_emit_at(buf, n, "stamp %s %llu\n", bo_stamp_names[i], bo.ns[i]);

@@ -175,7 +175,7 @@ found:
 	luo_args(&args, f, s);
 	t0 = ktime_get_ns();
 	err = fh->ops->preserve(&args);
-	trace_luo_file_preserve(s->id, token, fh->compatible, err, ktime_get_ns() - t0);
+	trace_luo_file_preserve(s->id, s->name, token, fh->compatible, err, ktime_get_ns() - t0);
 	if (err)
 		goto err_shrink;
 	f->data = args.serialized_data;
@@ -213,7 +213,7 @@ void luo_file_unpreserve_all(struct liveupdate_session *s)
 
 		luo_args(&args, f, s);
 		f->fh->ops->unpreserve(&args);
-		trace_luo_file_unpreserve(s->id, f->token, f->fh->compatible, 0,
+		trace_luo_file_unpreserve(s->id, s->name, f->token, f->fh->compatible, 0,
 					  ktime_get_ns() - t0);
 		list_del(&f->list);
 		xa_erase(&s->tokens, f->token);
@@ -236,16 +236,18 @@ void luo_file_unpreserve_all(struct liveupdate_session *s)
 int luo_file_freeze(struct luo_file *f, struct liveupdate_session *s)
 {
 	struct liveupdate_file_op_args args;
-	u64 t0 = ktime_get_ns();
+	u64 t0 = ktime_get_ns(), ns;
 	int err;
 
 	if (!f->fh->ops->freeze)
 		return 0;
 	luo_args(&args, f, s);
 	err = f->fh->ops->freeze(&args);
-	trace_luo_file_freeze(s->id, f->token, f->fh->compatible, err, ktime_get_ns() - t0);
+	ns = ktime_get_ns() - t0;
+	trace_luo_file_freeze(s->id, s->name, f->token, f->fh->compatible, err, ns);
 	if (err)
 		return err;
+	luo_blackout_freeze_file(ns);
 	f->data = args.serialized_data;
 	f->private_data = args.private_data;
 	f->frozen = true;
@@ -269,7 +271,8 @@ void luo_file_unfreeze(struct luo_file *f, struct liveupdate_session *s)
 		f->private_data = args.private_data;
 	}
 	f->frozen = false;
-	trace_luo_file_unfreeze(s->id, f->token, f->fh->compatible, 0, ktime_get_ns() - t0);
+	trace_luo_file_unfreeze(s->id, s->name, f->token, f->fh->compatible, 0,
+				ktime_get_ns() - t0);
 }
 
 /**
@@ -333,7 +336,7 @@ int luo_file_retrieve(struct liveupdate_session *s, u64 token)
 	luo_args(&args, f, s);
 	t0 = ktime_get_ns();
 	err = f->fh->ops->retrieve(&args);
-	trace_luo_file_retrieve(s->id, token, f->fh->compatible, err, ktime_get_ns() - t0);
+	trace_luo_file_retrieve(s->id, s->name, token, f->fh->compatible, err, ktime_get_ns() - t0);
 	if (err) {
 		put_unused_fd(fd);
 		f->retrieve_status = err;
@@ -364,7 +367,7 @@ void luo_file_finish_force(struct liveupdate_session *s)
 
 			luo_args(&args, f, s);
 			f->fh->ops->finish(&args);
-			trace_luo_file_finish(s->id, f->token, f->fh->compatible,
+			trace_luo_file_finish(s->id, s->name, f->token, f->fh->compatible,
 					      f->retrieve_status < 0 ? f->retrieve_status : 0,
 					      ktime_get_ns() - t0);
 		} else {

@@ -109,6 +109,7 @@ int luo_copy_back(unsigned long uarg, const void *karg, size_t ksize, u32 usize)
 int luo_blackout_init(void);
 void luo_blackout_reboot(unsigned int stamp, unsigned long sessions, unsigned long files);
 void luo_blackout_failed(void);
+void luo_blackout_freeze_file(u64 ns);
 void luo_blackout_retrieved(void);
 void luo_blackout_finished(void);
 void luo_blackout_dropped(void);

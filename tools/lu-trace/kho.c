@@ -338,7 +338,8 @@ static int kho_check_fdt(const char *path, const char *fdt, size_t len)
 		return kho_err("%s: corrupt FDT: totalsize %u is larger than the file (%zu bytes)",
 			       path, fdt_totalsize(fdt), len);
 	if (fdt_totalsize(fdt) > KHO_FDT_MAX_SIZE)
-		return kho_err("%s: corrupt FDT: totalsize %u is larger than the %d bytes %s allows",
+		return kho_err("%s: corrupt FDT: totalsize %u is larger than the %d bytes "
+			       "%s allows",
 			       path, fdt_totalsize(fdt), KHO_FDT_MAX_SIZE, KHO_FDT_COMPATIBLE);
 	err = fdt_check_full(fdt, fdt_totalsize(fdt));
 	if (err)
@@ -506,8 +507,9 @@ static int kho_load_subtrees(struct kho_view *v)
 		}
 		seen[j] = true;
 		if ((txt[j].addr != s->addr || txt[j].size != s->size) &&
-		    kho_mismatch(v, "subtree \"%s\": fdt has %#llx, %llu bytes; subtrees has %#llx, %llu bytes",
-				 show, s->addr, s->size, txt[j].addr, txt[j].size))
+		    kho_mismatch(v, "subtree \"%s\": fdt has %#llx, %llu bytes; "
+				 "subtrees has %#llx, %llu bytes", show, s->addr, s->size,
+				 txt[j].addr, txt[j].size))
 			goto out;
 	}
 	for (j = 0; j < nr; j++)
@@ -581,7 +583,8 @@ static int kho_load_counts(struct kho_view *v)
 			continue;
 		}
 		if (n != 2 || !kho_parse_ull(tok[1], &val)) {
-			kho_err("%s: line %d: \"%s\": expected \"order <n> blocks <count>\" or \"<key> <value>\"",
+			kho_err("%s: line %d: \"%s\": expected \"order <n> blocks <count>\" "
+				"or \"<key> <value>\"",
 				path, lineno, show);
 			goto out;
 		}
@@ -614,7 +617,8 @@ static int kho_load_counts(struct kho_view *v)
 		}
 		if (v->restored > v->pages || v->released > v->pages - v->restored ||
 		    v->unrestored != v->pages - v->restored - v->released) {
-			kho_err("%s: pages %llu, restored %llu, released %llu and unrestored %llu do not add up",
+			kho_err("%s: pages %llu, restored %llu, released %llu and unrestored "
+				"%llu do not add up",
 				path, v->pages, v->restored, v->released, v->unrestored);
 			goto out;
 		}
@@ -683,11 +687,12 @@ static bool kho_dir_populated(const char *dir)
 	d = opendir(dir);
 	if (!d)
 		return false;
-	while ((de = readdir(d)))
+	while ((de = readdir(d))) {
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
 			ret = true;
 			break;
 		}
+	}
 	closedir(d);
 	return ret;
 }
@@ -711,10 +716,12 @@ static int kho_check_dir(const char *dir)
 		return kho_err("%s: %s", dir, strerror(ENOMEM));
 	parent = dirname(copy);
 	if (kho_dir_populated(parent))
-		ret = kho_err("%s: %s: KHO is disabled (boot with kho=on), or the kernel is built without CONFIG_KEXEC_HANDOVER_DEBUGFS=y",
+		ret = kho_err("%s: %s: KHO is disabled (boot with kho=on), or the kernel "
+			      "is built without CONFIG_KEXEC_HANDOVER_DEBUGFS=y",
 			      dir, strerror(ENOENT));
 	else
-		ret = kho_err("%s: %s: is debugfs mounted? (mount -t debugfs none %s) and is the kernel built with CONFIG_KEXEC_HANDOVER_DEBUGFS=y?",
+		ret = kho_err("%s: %s: is debugfs mounted? (mount -t debugfs none %s) and "
+			      "is the kernel built with CONFIG_KEXEC_HANDOVER_DEBUGFS=y?",
 			      dir, strerror(ENOENT), parent);
 	free(copy);
 	return ret;
@@ -773,10 +780,10 @@ static void kho_print(FILE *f, const struct kho_view *v)
 		if (!v->blocks[o])
 			continue;
 		if (!any)
-			fprintf(f, KHO_LABEL "%5s  %10s  %14s  %20s\n", "preserved", "order",
+			fprintf(f, KHO_LABEL "%5s  %10s  %12s  %18s\n", "preserved", "order",
 				"block size", "blocks", "bytes");
 		any = true;
-		fprintf(f, KHO_LABEL "%5u  %10s  %14llu  %20llu\n", "", o,
+		fprintf(f, KHO_LABEL "%5u  %10s  %12llu  %18llu\n", "", o,
 			kho_human(kho_page_size << o, h, sizeof(h)), v->blocks[o],
 			(v->blocks[o] << o) * kho_page_size);
 	}
@@ -951,7 +958,7 @@ static const char kho_doc[] =
 "USAGE: lu-trace kho [-d DIR] [-j] [--in|--out]\n"
 "\n"
 "EXAMPLES:\n"
-"    lu-trace kho             # what goes out and, after a KHO boot, what came in\n"
+"    lu-trace kho             # outgoing, and incoming after a KHO boot\n"
 "    lu-trace kho --out       # only what the next kernel will get\n"
 "    lu-trace kho --in -j     # what arrived, as JSON\n"
 "    lu-trace kho -d /tmp/kho # read a copy of the debugfs directory\n";

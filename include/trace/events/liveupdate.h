@@ -14,6 +14,17 @@
 
 #include <linux/tracepoint.h>
 
+/* CONFIG_LIVEUPDATE_TRACE=n builds every event out (empty inline stubs). */
+#ifdef CONFIG_LIVEUPDATE_TRACE
+#define LU_EVENT_CLASS	DECLARE_EVENT_CLASS
+#define LU_EVENT	DEFINE_EVENT
+#define LU_TRACE_EVENT	TRACE_EVENT
+#else
+#define LU_EVENT_CLASS	DECLARE_EVENT_CLASS_NOP
+#define LU_EVENT	DEFINE_EVENT_NOP
+#define LU_TRACE_EVENT	TRACE_EVENT_NOP
+#endif
+
 /**
  * DOC: KHO block events
  *
@@ -22,7 +33,7 @@
  * @order name the block, @ret is 0 or the errno returned. Cheap enough to
  * stay enabled while an update runs: three integers.
  */
-DECLARE_EVENT_CLASS(liveupdate_kho_block,
+LU_EVENT_CLASS(liveupdate_kho_block,
 	TP_PROTO(unsigned long pfn, unsigned int order, int ret),
 	TP_ARGS(pfn, order, ret),
 	TP_STRUCT__entry(
@@ -38,15 +49,15 @@ DECLARE_EVENT_CLASS(liveupdate_kho_block,
 	TP_printk("pfn=%#lx order=%u ret=%d", __entry->pfn, __entry->order, __entry->ret)
 );
 
-DEFINE_EVENT(liveupdate_kho_block, kho_preserve,
+LU_EVENT(liveupdate_kho_block, kho_preserve,
 	TP_PROTO(unsigned long pfn, unsigned int order, int ret),
 	TP_ARGS(pfn, order, ret));
 
-DEFINE_EVENT(liveupdate_kho_block, kho_unpreserve,
+LU_EVENT(liveupdate_kho_block, kho_unpreserve,
 	TP_PROTO(unsigned long pfn, unsigned int order, int ret),
 	TP_ARGS(pfn, order, ret));
 
-DEFINE_EVENT(liveupdate_kho_block, kho_restore,
+LU_EVENT(liveupdate_kho_block, kho_restore,
 	TP_PROTO(unsigned long pfn, unsigned int order, int ret),
 	TP_ARGS(pfn, order, ret));
 
@@ -57,7 +68,7 @@ DEFINE_EVENT(liveupdate_kho_block, kho_restore,
  * pages; @ret is 0 or the errno. kho_subtree_add, kho_subtree_remove: a
  * named blob of @size bytes in the root tree.
  */
-DECLARE_EVENT_CLASS(liveupdate_kho_vmalloc,
+LU_EVENT_CLASS(liveupdate_kho_vmalloc,
 	TP_PROTO(unsigned long pages, int ret),
 	TP_ARGS(pages, ret),
 	TP_STRUCT__entry(
@@ -71,15 +82,15 @@ DECLARE_EVENT_CLASS(liveupdate_kho_vmalloc,
 	TP_printk("pages=%lu ret=%d", __entry->pages, __entry->ret)
 );
 
-DEFINE_EVENT(liveupdate_kho_vmalloc, kho_vmalloc_preserve,
+LU_EVENT(liveupdate_kho_vmalloc, kho_vmalloc_preserve,
 	TP_PROTO(unsigned long pages, int ret),
 	TP_ARGS(pages, ret));
 
-DEFINE_EVENT(liveupdate_kho_vmalloc, kho_vmalloc_restore,
+LU_EVENT(liveupdate_kho_vmalloc, kho_vmalloc_restore,
 	TP_PROTO(unsigned long pages, int ret),
 	TP_ARGS(pages, ret));
 
-DECLARE_EVENT_CLASS(liveupdate_kho_subtree,
+LU_EVENT_CLASS(liveupdate_kho_subtree,
 	TP_PROTO(const char *name, u64 size, int ret),
 	TP_ARGS(name, size, ret),
 	TP_STRUCT__entry(
@@ -95,11 +106,11 @@ DECLARE_EVENT_CLASS(liveupdate_kho_subtree,
 	TP_printk("name=%s size=%llu ret=%d", __get_str(name), __entry->size, __entry->ret)
 );
 
-DEFINE_EVENT(liveupdate_kho_subtree, kho_subtree_add,
+LU_EVENT(liveupdate_kho_subtree, kho_subtree_add,
 	TP_PROTO(const char *name, u64 size, int ret),
 	TP_ARGS(name, size, ret));
 
-DEFINE_EVENT(liveupdate_kho_subtree, kho_subtree_remove,
+LU_EVENT(liveupdate_kho_subtree, kho_subtree_remove,
 	TP_PROTO(const char *name, u64 size, int ret),
 	TP_ARGS(name, size, ret));
 
@@ -111,7 +122,7 @@ DEFINE_EVENT(liveupdate_kho_subtree, kho_subtree_remove,
  * incoming set of @entries entries in @blocks blocks was claimed (@ret 0)
  * or rejected.
  */
-DECLARE_EVENT_CLASS(liveupdate_kho_block_set,
+LU_EVENT_CLASS(liveupdate_kho_block_set,
 	TP_PROTO(unsigned int entry_size, unsigned long blocks, u64 entries, int ret),
 	TP_ARGS(entry_size, blocks, entries, ret),
 	TP_STRUCT__entry(
@@ -130,15 +141,15 @@ DECLARE_EVENT_CLASS(liveupdate_kho_block_set,
 		  __entry->blocks, __entry->entries, __entry->ret)
 );
 
-DEFINE_EVENT(liveupdate_kho_block_set, kho_block_grow,
+LU_EVENT(liveupdate_kho_block_set, kho_block_grow,
 	TP_PROTO(unsigned int entry_size, unsigned long blocks, u64 entries, int ret),
 	TP_ARGS(entry_size, blocks, entries, ret));
 
-DEFINE_EVENT(liveupdate_kho_block_set, kho_block_shrink,
+LU_EVENT(liveupdate_kho_block_set, kho_block_shrink,
 	TP_PROTO(unsigned int entry_size, unsigned long blocks, u64 entries, int ret),
 	TP_ARGS(entry_size, blocks, entries, ret));
 
-DEFINE_EVENT(liveupdate_kho_block_set, kho_block_restore,
+LU_EVENT(liveupdate_kho_block_set, kho_block_restore,
 	TP_PROTO(unsigned int entry_size, unsigned long blocks, u64 entries, int ret),
 	TP_ARGS(entry_size, blocks, entries, ret));
 
@@ -149,7 +160,7 @@ DEFINE_EVENT(liveupdate_kho_block_set, kho_block_restore,
  * luo_session_release: a session (@session_id, @name) with @files files;
  * @ret is 0 or the errno returned to userspace.
  */
-DECLARE_EVENT_CLASS(liveupdate_luo_session,
+LU_EVENT_CLASS(liveupdate_luo_session,
 	TP_PROTO(u64 session_id, const char *name, unsigned long files, int ret),
 	TP_ARGS(session_id, name, files, ret),
 	TP_STRUCT__entry(
@@ -168,19 +179,19 @@ DECLARE_EVENT_CLASS(liveupdate_luo_session,
 		  __get_str(name), __entry->files, __entry->ret)
 );
 
-DEFINE_EVENT(liveupdate_luo_session, luo_session_create,
+LU_EVENT(liveupdate_luo_session, luo_session_create,
 	TP_PROTO(u64 session_id, const char *name, unsigned long files, int ret),
 	TP_ARGS(session_id, name, files, ret));
 
-DEFINE_EVENT(liveupdate_luo_session, luo_session_retrieve,
+LU_EVENT(liveupdate_luo_session, luo_session_retrieve,
 	TP_PROTO(u64 session_id, const char *name, unsigned long files, int ret),
 	TP_ARGS(session_id, name, files, ret));
 
-DEFINE_EVENT(liveupdate_luo_session, luo_session_finish,
+LU_EVENT(liveupdate_luo_session, luo_session_finish,
 	TP_PROTO(u64 session_id, const char *name, unsigned long files, int ret),
 	TP_ARGS(session_id, name, files, ret));
 
-DEFINE_EVENT(liveupdate_luo_session, luo_session_release,
+LU_EVENT(liveupdate_luo_session, luo_session_release,
 	TP_PROTO(u64 session_id, const char *name, unsigned long files, int ret),
 	TP_ARGS(session_id, name, files, ret));
 
@@ -189,14 +200,17 @@ DEFINE_EVENT(liveupdate_luo_session, luo_session_release,
  *
  * luo_file_preserve, luo_file_unpreserve, luo_file_freeze,
  * luo_file_unfreeze, luo_file_retrieve, luo_file_finish: a file of session
- * @session_id with @token, of the type @compatible; @ret is 0 or the
- * errno; @duration_ns is the time the handler took.
+ * @session_id (named @session) with @token, of the type @compatible; @ret
+ * is 0 or the errno; @duration_ns is the time the handler took. The name
+ * lets a tool that attaches after a session was created still name it.
  */
-DECLARE_EVENT_CLASS(liveupdate_luo_file,
-	TP_PROTO(u64 session_id, u64 token, const char *compatible, int ret, u64 duration_ns),
-	TP_ARGS(session_id, token, compatible, ret, duration_ns),
+LU_EVENT_CLASS(liveupdate_luo_file,
+	TP_PROTO(u64 session_id, const char *session, u64 token, const char *compatible, int ret,
+		 u64 duration_ns),
+	TP_ARGS(session_id, session, token, compatible, ret, duration_ns),
 	TP_STRUCT__entry(
 		__field(u64, session_id)
+		__string(session, session)
 		__field(u64, token)
 		__string(compatible, compatible)
 		__field(int, ret)
@@ -204,39 +218,46 @@ DECLARE_EVENT_CLASS(liveupdate_luo_file,
 	),
 	TP_fast_assign(
 		__entry->session_id = session_id;
+		__assign_str(session);
 		__entry->token = token;
 		__assign_str(compatible);
 		__entry->ret = ret;
 		__entry->duration_ns = duration_ns;
 	),
-	TP_printk("session_id=%#llx token=%#llx compatible=%s ret=%d duration_ns=%llu",
-		  __entry->session_id, __entry->token, __get_str(compatible), __entry->ret,
-		  __entry->duration_ns)
+	TP_printk("session_id=%#llx session=%s token=%#llx compatible=%s ret=%d duration_ns=%llu",
+		  __entry->session_id, __get_str(session), __entry->token, __get_str(compatible),
+		  __entry->ret, __entry->duration_ns)
 );
 
-DEFINE_EVENT(liveupdate_luo_file, luo_file_preserve,
-	TP_PROTO(u64 session_id, u64 token, const char *compatible, int ret, u64 duration_ns),
-	TP_ARGS(session_id, token, compatible, ret, duration_ns));
+LU_EVENT(liveupdate_luo_file, luo_file_preserve,
+	TP_PROTO(u64 session_id, const char *session, u64 token, const char *compatible, int ret,
+		 u64 duration_ns),
+	TP_ARGS(session_id, session, token, compatible, ret, duration_ns));
 
-DEFINE_EVENT(liveupdate_luo_file, luo_file_unpreserve,
-	TP_PROTO(u64 session_id, u64 token, const char *compatible, int ret, u64 duration_ns),
-	TP_ARGS(session_id, token, compatible, ret, duration_ns));
+LU_EVENT(liveupdate_luo_file, luo_file_unpreserve,
+	TP_PROTO(u64 session_id, const char *session, u64 token, const char *compatible, int ret,
+		 u64 duration_ns),
+	TP_ARGS(session_id, session, token, compatible, ret, duration_ns));
 
-DEFINE_EVENT(liveupdate_luo_file, luo_file_freeze,
-	TP_PROTO(u64 session_id, u64 token, const char *compatible, int ret, u64 duration_ns),
-	TP_ARGS(session_id, token, compatible, ret, duration_ns));
+LU_EVENT(liveupdate_luo_file, luo_file_freeze,
+	TP_PROTO(u64 session_id, const char *session, u64 token, const char *compatible, int ret,
+		 u64 duration_ns),
+	TP_ARGS(session_id, session, token, compatible, ret, duration_ns));
 
-DEFINE_EVENT(liveupdate_luo_file, luo_file_unfreeze,
-	TP_PROTO(u64 session_id, u64 token, const char *compatible, int ret, u64 duration_ns),
-	TP_ARGS(session_id, token, compatible, ret, duration_ns));
+LU_EVENT(liveupdate_luo_file, luo_file_unfreeze,
+	TP_PROTO(u64 session_id, const char *session, u64 token, const char *compatible, int ret,
+		 u64 duration_ns),
+	TP_ARGS(session_id, session, token, compatible, ret, duration_ns));
 
-DEFINE_EVENT(liveupdate_luo_file, luo_file_retrieve,
-	TP_PROTO(u64 session_id, u64 token, const char *compatible, int ret, u64 duration_ns),
-	TP_ARGS(session_id, token, compatible, ret, duration_ns));
+LU_EVENT(liveupdate_luo_file, luo_file_retrieve,
+	TP_PROTO(u64 session_id, const char *session, u64 token, const char *compatible, int ret,
+		 u64 duration_ns),
+	TP_ARGS(session_id, session, token, compatible, ret, duration_ns));
 
-DEFINE_EVENT(liveupdate_luo_file, luo_file_finish,
-	TP_PROTO(u64 session_id, u64 token, const char *compatible, int ret, u64 duration_ns),
-	TP_ARGS(session_id, token, compatible, ret, duration_ns));
+LU_EVENT(liveupdate_luo_file, luo_file_finish,
+	TP_PROTO(u64 session_id, const char *session, u64 token, const char *compatible, int ret,
+		 u64 duration_ns),
+	TP_ARGS(session_id, session, token, compatible, ret, duration_ns));
 
 /**
  * DOC: LUO serialization events
@@ -247,7 +268,7 @@ DEFINE_EVENT(liveupdate_luo_file, luo_file_finish,
  * luo_deserialize: the next kernel read @sessions sessions holding
  * @files files in @duration_ns (@ret 0), or rejected the state.
  */
-TRACE_EVENT(luo_serialize_begin,
+LU_TRACE_EVENT(luo_serialize_begin,
 	TP_PROTO(unsigned long sessions, unsigned long files),
 	TP_ARGS(sessions, files),
 	TP_STRUCT__entry(
@@ -261,7 +282,7 @@ TRACE_EVENT(luo_serialize_begin,
 	TP_printk("sessions=%lu files=%lu", __entry->sessions, __entry->files)
 );
 
-DECLARE_EVENT_CLASS(liveupdate_luo_state,
+LU_EVENT_CLASS(liveupdate_luo_state,
 	TP_PROTO(unsigned long sessions, unsigned long files, u64 bytes, int ret, u64 duration_ns),
 	TP_ARGS(sessions, files, bytes, ret, duration_ns),
 	TP_STRUCT__entry(
@@ -283,11 +304,11 @@ DECLARE_EVENT_CLASS(liveupdate_luo_state,
 		  __entry->duration_ns)
 );
 
-DEFINE_EVENT(liveupdate_luo_state, luo_serialize_end,
+LU_EVENT(liveupdate_luo_state, luo_serialize_end,
 	TP_PROTO(unsigned long sessions, unsigned long files, u64 bytes, int ret, u64 duration_ns),
 	TP_ARGS(sessions, files, bytes, ret, duration_ns));
 
-DEFINE_EVENT(liveupdate_luo_state, luo_deserialize,
+LU_EVENT(liveupdate_luo_state, luo_deserialize,
 	TP_PROTO(unsigned long sessions, unsigned long files, u64 bytes, int ret, u64 duration_ns),
 	TP_ARGS(sessions, files, bytes, ret, duration_ns));
 
@@ -299,7 +320,7 @@ DEFINE_EVENT(liveupdate_luo_state, luo_deserialize,
  * size not present (not preserved); @ret is 0 or the errno; @duration_ns
  * the time taken.
  */
-DECLARE_EVENT_CLASS(liveupdate_memfd,
+LU_EVENT_CLASS(liveupdate_memfd,
 	TP_PROTO(u64 size, unsigned long folios, unsigned long pages, unsigned long holes,
 		 int ret, u64 duration_ns),
 	TP_ARGS(size, folios, pages, holes, ret, duration_ns),
@@ -324,12 +345,12 @@ DECLARE_EVENT_CLASS(liveupdate_memfd,
 		  __entry->duration_ns)
 );
 
-DEFINE_EVENT(liveupdate_memfd, memfd_preserve,
+LU_EVENT(liveupdate_memfd, memfd_preserve,
 	TP_PROTO(u64 size, unsigned long folios, unsigned long pages, unsigned long holes,
 		 int ret, u64 duration_ns),
 	TP_ARGS(size, folios, pages, holes, ret, duration_ns));
 
-DEFINE_EVENT(liveupdate_memfd, memfd_retrieve,
+LU_EVENT(liveupdate_memfd, memfd_retrieve,
 	TP_PROTO(u64 size, unsigned long folios, unsigned long pages, unsigned long holes,
 		 int ret, u64 duration_ns),
 	TP_ARGS(size, folios, pages, holes, ret, duration_ns));
@@ -344,7 +365,7 @@ DEFINE_EVENT(liveupdate_memfd, memfd_retrieve,
  * userspace, restore) are measured with the TSC across the kexec and add
  * up to @total_ns; see /sys/kernel/liveupdate/blackout.
  */
-TRACE_EVENT(luo_blackout,
+LU_TRACE_EVENT(luo_blackout,
 	TP_PROTO(u64 update, u64 sessions, u64 files, const u64 *ns),
 	TP_ARGS(update, sessions, files, ns),
 	TP_STRUCT__entry(

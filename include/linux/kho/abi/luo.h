@@ -57,19 +57,21 @@ struct luo_ser {
 } __packed;
 
 /**
- * DOC: Blackout record ABI, "luo-blackout-v1"
+ * DOC: Blackout record ABI, "luo-blackout-v2"
  *
  * Next to its state, LUO hands over the KHO subtree "LUO-blackout": one
  * preserved page holding &struct luo_blackout_ser, so that the next kernel
  * can tell how long the update kept the workload dark. The old kernel
  * stamps its reboot path with a clock that keeps counting across the kexec
  * (the TSC on x86): reboot entered, every file frozen, state serialized, and
- * the jump into the new kernel. **Any layout change bumps
+ * the jump into the new kernel; and how long each file took to freeze, which
+ * no tracer in userspace can see (it happens inside reboot()). **Any
+ * layout change bumps
  * LUO_BLACKOUT_COMPATIBLE**; a record the new kernel cannot read, or whose
  * stamps are out of order, is logged and ignored.
  */
 
-#define LUO_BLACKOUT_COMPATIBLE		"luo-blackout-v1"
+#define LUO_BLACKOUT_COMPATIBLE		"luo-blackout-v2"
 #define LUO_BLACKOUT_KHO_SUBTREE	"LUO-blackout"
 
 /* Clocks a blackout record may be stamped with. */
@@ -81,6 +83,9 @@ struct luo_ser {
 #define LUO_BLACKOUT_SERIALIZED		2
 #define LUO_BLACKOUT_JUMP		3
 #define LUO_BLACKOUT_NR_STAMPS		4
+
+/* Freeze histogram: slot i counts durations d with 2^(i-1) < d <= 2^i ns. */
+#define LUO_BLACKOUT_FREEZE_SLOTS	40
 
 /**
  * struct luo_blackout_ser - the old kernel's half of a blackout
@@ -96,6 +101,11 @@ struct luo_ser {
  * @files: files serialized
  * @stamp: clock readings, indexed by LUO_BLACKOUT_REBOOT..JUMP
  * @release: the old kernel's release (utsname), NUL-terminated
+ * @freeze_files: files frozen (with a freeze operation)
+ * @freeze_sum_ns: the time they took, in total
+ * @freeze_max_ns: the longest
+ * @freeze_slots: log2 histogram of their durations (the last slot also
+ *		  counts anything longer)
  */
 struct luo_blackout_ser {
 	char compatible[24];
@@ -108,6 +118,10 @@ struct luo_blackout_ser {
 	__u64 files;
 	__u64 stamp[LUO_BLACKOUT_NR_STAMPS];
 	char release[65];
+	__u64 freeze_files;
+	__u64 freeze_sum_ns;
+	__u64 freeze_max_ns;
+	__u32 freeze_slots[LUO_BLACKOUT_FREEZE_SLOTS];
 } __packed;
 
 #endif /* _LINUX_KHO_ABI_LUO_H */

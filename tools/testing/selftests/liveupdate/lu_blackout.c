@@ -50,6 +50,8 @@ struct blackout {
 	char state[16];
 	char from[80];
 	long long updates, failed, sessions, files, khz, total, prev_mono, mono;
+	long long freeze_files, freeze_sum, freeze_max, freeze_hist_sum;
+	int freeze_slots;		/* counts on the freeze_hist line */
 	long long stamp[NR_STAMPS];	/* -1: absent */
 	long long phase[NR_PHASES];	/* -1: absent */
 	int unknown;			/* lines not understood */
@@ -93,8 +95,21 @@ static bool blackout_read(struct blackout *b)
 		    sscanf(line, "clock tsc %lld", &b->khz) == 1 ||
 		    sscanf(line, "prev_mono_ns %lld", &b->prev_mono) == 1 ||
 		    sscanf(line, "mono_ns %lld", &b->mono) == 1 ||
-		    sscanf(line, "total_ns %lld", &b->total) == 1)
+		    sscanf(line, "total_ns %lld", &b->total) == 1 ||
+		    sscanf(line, "freeze_files %lld", &b->freeze_files) == 1 ||
+		    sscanf(line, "freeze_sum_ns %lld", &b->freeze_sum) == 1 ||
+		    sscanf(line, "freeze_max_ns %lld", &b->freeze_max) == 1)
 			continue;
+		if (!strncmp(line, "freeze_hist ", 12)) {
+			char *p = line + 11, *end;
+
+			for (v = strtoll(p, &end, 10); end != p; v = strtoll(p, &end, 10)) {
+				b->freeze_hist_sum += v;
+				b->freeze_slots++;
+				p = end;
+			}
+			continue;
+		}
 		if (sscanf(line, "stamp %63s %lld", name, &v) == 2 &&
 		    (i = name_index(stamp_names, NR_STAMPS, name)) >= 0) {
 			b->stamp[i] = v;
@@ -222,13 +237,17 @@ static void stage2(void)
 	struct blackout b;
 	int luo, s1, s2, fd;
 
-	ksft_set_plan(25);
+	ksft_set_plan(26);
 	luo_require(blackout_read(&b), BLACKOUT " readable");
 	luo_check(!strcmp(b.state, "restoring"), "state restoring (%s)", b.state);
 	luo_check(b.updates == 1 && b.failed == 1 && b.sessions == 2 && b.files == 2,
 		  "update 1, failed 1, 2 sessions, 2 files (%lld %lld %lld %lld)", b.updates,
 		  b.failed, b.sessions, b.files);
 	luo_check(stamps_upto(&b, 7), "stamps reboot..luo_ready present and ordered");
+	luo_check(b.freeze_slots == 40 && b.freeze_files == 2 && b.freeze_hist_sum == 2 &&
+		  b.freeze_max > 0 && b.freeze_max <= b.freeze_sum,
+		  "freeze of the 2 files carried over: 40 slots holding 2, max %lld <= sum %lld",
+		  b.freeze_max, b.freeze_sum);
 	luo_check(phases_match(&b) && b.phase[6] < 0 && b.total < 0,
 		  "phases freeze..boot, no userspace phase or total yet");
 

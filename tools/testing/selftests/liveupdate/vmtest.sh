@@ -34,6 +34,9 @@ usage: $0 -k BZIMAGE -i INITRD [options]
   -n NAME      name of this run (default: the tests)
   -K FILE      KUnit suites that must report in every boot (one per line)
   -D SIZE      attach a new, empty raw virtio disk of SIZE (e.g. 4G) as /dev/vda
+  -F IMAGE     attach an existing raw disk image as /dev/vda (it keeps what the guest wrote)
+  -N PORT      virtio-net with QEMU user networking; host 127.0.0.1:PORT forwards to the
+               guest's port 9464 (the guest is 10.0.2.15/24)
   -x           expect failure: print the verdict but exit 0 only if it FAILED
   -s           interactive shell on this terminal instead of tests
 Environment: ACCEL=auto|kvm|tcg (default auto: KVM only if it really works),
@@ -43,8 +46,8 @@ EOF
 }
 
 KERNEL= INITRD= TESTS= CYCLES=0 APPEND= MEM=2G CPUS=2 TIMEOUT= OUTDIR=. NAME= KUNIT_FILE=
-EXPECT_FAIL=0 SHELL_MODE=0 DISK=
-while getopts "k:i:t:c:a:m:p:T:o:n:K:D:xsh" opt; do
+EXPECT_FAIL=0 SHELL_MODE=0 DISK= IMAGE= NETPORT=
+while getopts "k:i:t:c:a:m:p:T:o:n:K:D:F:N:xsh" opt; do
 	case $opt in
 	k) KERNEL=$OPTARG ;;
 	i) INITRD=$OPTARG ;;
@@ -58,6 +61,8 @@ while getopts "k:i:t:c:a:m:p:T:o:n:K:D:xsh" opt; do
 	n) NAME=$OPTARG ;;
 	K) KUNIT_FILE=$OPTARG ;;
 	D) DISK=$OPTARG ;;
+	F) IMAGE=$OPTARG ;;
+	N) NETPORT=$OPTARG ;;
 	x) EXPECT_FAIL=1 ;;
 	s) SHELL_MODE=1 ;;
 	*) usage ;;
@@ -124,6 +129,12 @@ if [ -n "$DISK" ]; then
 	rm -f "$OUTDIR/$NAME.disk"
 	truncate -s "$DISK" "$OUTDIR/$NAME.disk" || err "cannot create a $DISK disk image"
 	QEMU_ARGS+=(-drive "file=$OUTDIR/$NAME.disk,if=virtio,format=raw,cache=none,aio=threads")
+elif [ -n "$IMAGE" ]; then
+	[ -w "$IMAGE" ] || err "disk image $IMAGE not found or not writable"
+	QEMU_ARGS+=(-drive "file=$IMAGE,if=virtio,format=raw")
+fi
+if [ -n "$NETPORT" ]; then
+	QEMU_ARGS+=(-nic "user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:$NETPORT-:9464")
 fi
 
 if [ $SHELL_MODE = 1 ]; then
