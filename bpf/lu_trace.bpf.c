@@ -159,10 +159,36 @@ static __always_inline struct lu_event *event_new(unsigned int type, __u64 sessi
 	return e;
 }
 
+/*
+ * Wake the consumer only once a quarter of the ring buffer is used: it also
+ * drains every 100 ms, and a wakeup per record costs more than the record.
+ */
+static __always_inline __u64 wakeup_flags(void)
+{
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	__u64 size = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
+
+	return avail >= size / 4 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
 /* Copy a __string() field of a trace record. */
 static __always_inline void copy_str(char *dst, unsigned int size, void *ctx, __u32 loc)
 {
 	bpf_probe_read_kernel_str(dst, size, ctx + (loc & 0xffff));
+}
+
+/* Count an event of @type (a failure of @step if @ret) and reserve its record. */
+static __always_inline struct lu_event *count_and_reserve(unsigned int type, unsigned int step,
+							  int ret)
+{
+	struct lu_event *e;
+
+	count_event(type);
+	count_error(step, ret);
+	e = event_new(type, 0);
+	if (e)
+		e->ret = ret;
+	return e;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -199,7 +225,7 @@ static __always_inline int on_session(struct trace_event_raw_liveupdate_luo_sess
 	e->a = BPF_CORE_READ(ctx, files);
 	e->ret = ret;
 	copy_str(e->name, sizeof(e->name), ctx, loc);
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, wakeup_flags());
 	return 0;
 }
 
@@ -290,7 +316,7 @@ static __always_inline int on_file(struct trace_event_raw_liveupdate_luo_file *c
 			e->b = p->bytes;
 		}
 		copy_str(e->name, LU_COMPAT_LEN, ctx, BPF_CORE_READ(ctx, __data_loc_compatible));
-		bpf_ringbuf_submit(e, 0);
+		bpf_ringbuf_submit(e, wakeup_flags());
 	}
 	if (p)
 		bpf_map_delete_elem(&pending, &tid);
@@ -348,20 +374,17 @@ static __always_inline int on_memfd(struct trace_event_raw_liveupdate_memfd *ctx
 	int ret = BPF_CORE_READ(ctx, ret);
 	struct lu_event *e;
 
-	count_event(type);
-	count_error(step, ret);
 	if (!ret)
 		bpf_map_update_elem(&pending, &tid, &p, BPF_ANY);
-	e = event_new(type, 0);
+	e = count_and_reserve(type, step, ret);
 	if (!e)
 		return 0;
 	e->duration_ns = BPF_CORE_READ(ctx, duration_ns);
-	e->ret = ret;
 	e->a = p.pages;
 	e->b = p.bytes;
 	e->c = BPF_CORE_READ(ctx, folios);
 	e->d = BPF_CORE_READ(ctx, holes);
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, wakeup_flags());
 	return 0;
 }
 
@@ -392,7 +415,7 @@ int handle_serialize_begin(struct trace_event_raw_luo_serialize_begin *ctx)
 		return 0;
 	e->a = BPF_CORE_READ(ctx, files);
 	e->c = BPF_CORE_READ(ctx, sessions);
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, wakeup_flags());
 	return 0;
 }
 
@@ -403,8 +426,6 @@ static __always_inline int on_state(struct trace_event_raw_liveupdate_luo_state 
 	int ret = BPF_CORE_READ(ctx, ret);
 	struct lu_event *e;
 
-	count_event(type);
-	count_error(step, ret);
 	if (type == LU_EV_SERIALIZE_END) {
 		global.serialize_bytes = bytes;
 		global.serialize_ns = dur;
@@ -412,15 +433,14 @@ static __always_inline int on_state(struct trace_event_raw_liveupdate_luo_state 
 		global.deserialize_bytes = bytes;
 		global.deserialize_ns = dur;
 	}
-	e = event_new(type, 0);
+	e = count_and_reserve(type, step, ret);
 	if (!e)
 		return 0;
 	e->duration_ns = dur;
-	e->ret = ret;
 	e->a = BPF_CORE_READ(ctx, files);
 	e->b = bytes;
 	e->c = BPF_CORE_READ(ctx, sessions);
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, wakeup_flags());
 	return 0;
 }
 
@@ -447,16 +467,13 @@ static __always_inline int on_block_set(struct trace_event_raw_liveupdate_kho_bl
 	int ret = BPF_CORE_READ(ctx, ret);
 	struct lu_event *e;
 
-	count_event(type);
-	count_error(LU_STEP_BLOCK, ret);
-	e = event_new(type, 0);
+	e = count_and_reserve(type, LU_STEP_BLOCK, ret);
 	if (!e)
 		return 0;
 	e->token = BPF_CORE_READ(ctx, entry_size);
 	e->a = blocks;
 	e->b = BPF_CORE_READ(ctx, entries);
-	e->ret = ret;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, wakeup_flags());
 	return 0;
 }
 
@@ -484,15 +501,12 @@ static __always_inline int on_subtree(struct trace_event_raw_liveupdate_kho_subt
 	int ret = BPF_CORE_READ(ctx, ret);
 	struct lu_event *e;
 
-	count_event(type);
-	count_error(LU_STEP_KHO, ret);
-	e = event_new(type, 0);
+	e = count_and_reserve(type, LU_STEP_KHO, ret);
 	if (!e)
 		return 0;
 	e->b = BPF_CORE_READ(ctx, size);
-	e->ret = ret;
 	copy_str(e->name, sizeof(e->name), ctx, BPF_CORE_READ(ctx, __data_loc_name));
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, wakeup_flags());
 	return 0;
 }
 
@@ -514,14 +528,11 @@ static __always_inline int on_vmalloc(struct trace_event_raw_liveupdate_kho_vmal
 	int ret = BPF_CORE_READ(ctx, ret);
 	struct lu_event *e;
 
-	count_event(type);
-	count_error(LU_STEP_KHO, ret);
-	e = event_new(type, 0);
+	e = count_and_reserve(type, LU_STEP_KHO, ret);
 	if (!e)
 		return 0;
 	e->a = BPF_CORE_READ(ctx, pages);
-	e->ret = ret;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, wakeup_flags());
 	return 0;
 }
 
@@ -566,7 +577,7 @@ static __always_inline int on_kho_block(struct trace_event_raw_liveupdate_kho_bl
 	e->token = BPF_CORE_READ(ctx, pfn);
 	e->a = order;
 	e->ret = ret;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, wakeup_flags());
 	return 0;
 }
 
@@ -617,7 +628,7 @@ int handle_blackout(struct trace_event_raw_luo_blackout *ctx)
 	e->duration_ns = blackout.total_ns;
 	e->a = blackout.files;
 	e->c = blackout.sessions;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, wakeup_flags());
 	return 0;
 }
 

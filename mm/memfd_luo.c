@@ -64,12 +64,14 @@
  * @records: its folio records, grown as folios are preserved
  * @folios: page index -> pinned, preserved folio
  * @nr_folios: entries in @folios
+ * @nr_pages: pages in them
  */
 struct memfd_luo {
 	struct memfd_luo_ser *ser;
 	struct kho_block_set records;
 	struct xarray folios;
 	unsigned long nr_folios;
+	unsigned long nr_pages;
 };
 
 static bool memfd_luo_can_preserve(struct liveupdate_file_handler *fh, struct file *file)
@@ -130,6 +132,7 @@ static int memfd_luo_scan(struct memfd_luo *ml, struct file *file)
 				return err == -EEXIST ? -EBUSY : err;
 			}
 			ml->nr_folios++;
+			ml->nr_pages += folio_nr_pages(folio);
 		}
 		cond_resched();
 	}
@@ -150,17 +153,6 @@ static void memfd_luo_release(struct memfd_luo *ml, struct inode *inode)
 	kho_unpreserve_free(ml->ser);
 	shmem_freeze_size(inode, false);
 	kfree(ml);
-}
-
-/* Pages in the preserved folios (for the summary event only). */
-static unsigned long memfd_luo_pages(struct memfd_luo *ml)
-{
-	unsigned long pages = 0, index;
-	struct folio *folio;
-
-	xa_for_each(&ml->folios, index, folio)
-		pages += folio_nr_pages(folio);
-	return pages;
 }
 
 static int memfd_luo_preserve(struct liveupdate_file_op_args *args)
@@ -185,10 +177,9 @@ static int memfd_luo_preserve(struct liveupdate_file_op_args *args)
 	err = memfd_luo_scan(ml, args->file);
 	if (trace_memfd_preserve_enabled()) {
 		u64 size = i_size_read(inode);
-		unsigned long pages = memfd_luo_pages(ml);
 
-		trace_memfd_preserve(size, ml->nr_folios, pages,
-				     DIV_ROUND_UP(size, PAGE_SIZE) - pages, err,
+		trace_memfd_preserve(size, ml->nr_folios, ml->nr_pages,
+				     DIV_ROUND_UP(size, PAGE_SIZE) - ml->nr_pages, err,
 				     ktime_get_ns() - t0);
 	}
 	if (err) {

@@ -478,8 +478,12 @@ static int put_sessions(FILE *f, const struct lu_export_input *in, bool incoming
  * liveupdate_operation_duration_seconds{op}: the log2 slots of all
  * sessions. Slot i holds 2^(i-1) < d <= 2^i ns, i.e. le="2^i ns"; the last
  * slot also holds everything longer, so it only counts in le="+Inf".
+ * Freezing runs inside reboot(), where BPF output cannot be read: with no
+ * freeze seen here, op="freeze" is the previous kernel's freeze histogram
+ * from the blackout record (@b, may be NULL).
  */
-static void put_durations(FILE *f, const struct lu_snapshot *snap, bool om)
+static void put_durations(FILE *f, const struct lu_snapshot *snap, const struct lu_blackout *b,
+			  bool om)
 {
 	char v[32], le[32];
 
@@ -487,7 +491,7 @@ static void put_durations(FILE *f, const struct lu_snapshot *snap, bool om)
 	for (int op = 0; op < LU_OP_NR; op++) {
 		struct lu_hist h = { 0 };
 		int high = -1, last;
-		__u64 cum = 0;
+		__u64 cum = 0, seen = 0;
 
 		for (size_t i = 0; i < snap->nr_sessions; i++) {
 			const struct lu_hist *src = &snap->sessions[i].hist[op];
@@ -495,6 +499,12 @@ static void put_durations(FILE *f, const struct lu_snapshot *snap, bool om)
 			for (int k = 0; k < LU_MAX_SLOTS; k++)
 				h.slots[k] += src->slots[k];
 			h.sum_ns += src->sum_ns;
+		}
+		for (int k = 0; k < LU_MAX_SLOTS; k++)
+			seen += h.slots[k];
+		if (op == LU_OP_FREEZE && !seen && b && b->freeze.count) {
+			memcpy(h.slots, b->freeze.slots, sizeof(h.slots));
+			h.sum_ns = b->freeze.sum_ns;
 		}
 		for (int k = 0; k < LU_MAX_SLOTS; k++)
 			if (h.slots[k])
@@ -588,7 +598,7 @@ int lu_export_render(FILE *f, const struct lu_export_input *in, bool om)
 			err = put_sessions(f, in, true, om);
 		if (err)
 			return err;
-		put_durations(f, in->snap, om);
+		put_durations(f, in->snap, b, om);
 		err = put_errors(f, in->snap, om);
 		if (err)
 			return err;

@@ -269,7 +269,10 @@ int cmd_record(int argc, char **argv)
 		stop = lu_now_ns(CLOCK_MONOTONIC) + (__u64)(a.duration * 1e9);
 	fprintf(stderr, "lu-trace record: recording to %s; Ctrl-C to end\n", a.output);
 	while (!lu_exiting && !r.err && (!stop || lu_now_ns(CLOCK_MONOTONIC) < stop)) {
+		/* The BPF side wakes us only when the buffer fills: drain anyway. */
 		err = ring_buffer__poll(rb, 100);
+		if (err >= 0)
+			err = ring_buffer__consume(rb);
 		if (err == -EINTR) {
 			err = 0;
 			continue;

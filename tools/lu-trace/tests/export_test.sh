@@ -250,8 +250,22 @@ for fmt in om text; do
 	done
 done
 
+# Freezing runs inside reboot(): op="freeze" comes from the blackout record
+# when nothing froze under the exporter, and never replaces what did.
+"$bin" render freezecarry om 16 >"$tmp/fc.om"
+"$bin" render full om 16 >"$tmp/fc-full.om"
+if grep -qx 'liveupdate_operation_duration_seconds_count{op="freeze"} 3' "$tmp/fc.om" &&
+   grep -qx 'liveupdate_operation_duration_seconds_bucket{op="freeze",le="+Inf"} 3' "$tmp/fc.om" &&
+   grep -qx 'liveupdate_operation_duration_seconds_sum{op="freeze"} 0.0000751' "$tmp/fc.om" &&
+   grep -qx 'liveupdate_operation_duration_seconds_count{op="freeze"} 1' "$tmp/fc-full.om"; then
+	ok "op=freeze: the previous kernel's freeze histogram when none was seen here"
+else
+	not_ok "op=freeze: the previous kernel's freeze histogram when none was seen here" \
+		"$(grep -e 'freeze"}' -e 'freeze",le="+Inf' "$tmp/fc.om" "$tmp/fc-full.om")"
+fi
+
 out=
-for sc in full hist sessions20 cold restoring dropped noblackout; do
+for sc in full hist sessions20 cold restoring dropped noblackout freezecarry; do
 	"$bin" render "$sc" text 16 >"$tmp/promtool.prom"
 	if ! o=$(promtool check metrics <"$tmp/promtool.prom" 2>&1); then
 		out+="$sc: $o"$'\n'

@@ -258,6 +258,12 @@ static int scenario(const char *name)
 	} else if (!strcmp(name, "restoring")) {
 		blackout_update("restoring", 8);
 		add_session("db", 0xdb, LU_S_RETRIEVED)->files[LU_OP_RETRIEVE] = 1;
+	} else if (!strcmp(name, "freezecarry")) {
+		/* The previous kernel's freeze histogram, nothing frozen here. */
+		blackout_update("complete", LU_NR_STAMPS);
+		hist_add(&lu_test.blackout.freeze, 100);
+		hist_add(&lu_test.blackout.freeze, 5000);
+		hist_add(&lu_test.blackout.freeze, 70000);
 	} else if (!strcmp(name, "dropped")) {
 		blackout_update("dropped", 7);
 	} else if (!strcmp(name, "noblackout")) {
