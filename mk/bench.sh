@@ -101,9 +101,11 @@ END {
 echo "  JSON: $OUT/memfd.json"
 
 # lu-trace: preserve, freeze and retrieve of 1 GiB (4 KiB folios) with
-# `lu-trace record` attached (even stages) and without (odd stages), side by
-# side in one guest run. Stage 1 (the cold boot's first preserve, much
-# slower than the rest) is a warm-up and is not counted.
+# `lu-trace record` attached (stages 2-3, 6-7, 10-11) and without (the
+# others), side by side in one guest run; pairs of stages, because retrieves
+# in even stages are slower than in odd ones with no tracing at all. Stage 1
+# (the cold boot's first preserve, much slower than the rest) is a warm-up
+# and is not counted.
 "$SELFTESTS/vmtest.sh" -k "$KBUILD/arch/x86/boot/bzImage" -i "$BUILD/guest/initramfs.cpio" \
 	-o "$BUILD/logs" -n bench-lu-trace -t lu_trace_bench -c 11 -m 4G -T 2400 ||
 	die "the lu-trace benchmark run failed"
