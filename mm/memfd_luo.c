@@ -6,27 +6,43 @@
 /**
  * DOC: memfd preservation across live update
  *
- * The LUO file handler for anonymous shmem memfds ("memfd-v1", layout in
+ * The LUO file handler for anonymous shmem memfds ("memfd-v2", layout in
  * ``include/linux/kho/abi/memfd.h``). A workload keeps its state in a memfd
  * and finds it in the next kernel without a copy.
  *
  * - **Preserve** (LIVEUPDATE_SESSION_PRESERVE_FD, while the workload runs):
  *   the size is frozen (shmem_freeze_size(): size changes and hole punching
- *   fail with -EBUSY); every folio *present* in the page cache is pinned
- *   (memfd_pin_folios(), which also moves it out of movable-only memory)
- *   and preserved with its order. Holes stay holes and large folios stay
- *   large. Their records go into a kho_block set, so a large file needs no
- *   contiguous memory.
- * - **Freeze** (reboot path): folios that appeared since preserve (writes
- *   into holes) are pinned and preserved too; the file position, size and
- *   seals are recorded and the records written.
+ *   fail with -EBUSY); every page *populated* in the file (in the page
+ *   cache, or swapped out: it is read back in) is pinned (memfd_pin_folios(),
+ *   which also moves it out of movable-only memory) and preserved with its
+ *   folio's order. Holes stay holes and large folios stay large; a folio
+ *   that extends past the end of the file (a size that is not a multiple of
+ *   its size) is kept whole. A folio allocated but never written
+ *   (fallocate()) is zeroed first, so that it reads as zeros after the
+ *   kexec, as it did before. The scan follows the page cache folio by folio,
+ *   so a large folio split or migrated meanwhile loses nothing. Records go
+ *   into a kho_block set, so a large file needs no contiguous memory.
+ * - **Freeze** (reboot path): from now on the file refuses new folios
+ *   (shmem_freeze_folios(): a write into a hole fails with -EBUSY, a page
+ *   fault into one gets SIGBUS), so nothing written after this point can be
+ *   missed; folios that appeared since preserve (writes into holes) are
+ *   pinned and preserved, found without a scan when none appeared. The
+ *   file position, size, seals and mode are recorded and the records
+ *   written. Writes into pages already present keep working until the jump
+ *   and are carried over.
+ * - **Unfreeze** (the kexec was cancelled): the file takes new folios again.
  * - **Unpreserve** (session closed before the kexec): everything is
  *   unpreserved and unpinned and the size thawed.
- * - **Retrieve** (next kernel): a new memfd of the same size, position and
- *   seals; each record is checked (order, index inside the size and
- *   increasing, preserved memory) before its folio is inserted, charged to
- *   the retrieving task's memory cgroup. A bad record fails the retrieve;
- *   the folios not inserted are freed, so nothing leaks.
+ * - **Retrieve** (next kernel): the description and every record are
+ *   validated (order, alignment, index inside the size and increasing, page
+ *   frame in RAM, preserved memory of that order) and the folios claimed
+ *   before anything is built; then a new memfd of the same size, position,
+ *   seals and mode gets all of them at once, charged to the retrieving
+ *   task's memory cgroup. A damaged record fails the retrieve for good with
+ *   -EINVAL, and every folio is freed, so nothing leaks. Running out of
+ *   memory (the memory cgroup's limit) fails it with -ENOMEM and changes
+ *   nothing: the claimed folios are kept and the same retrieve can be tried
+ *   again.
  * - **Finish**: a memfd never retrieved is discarded: its folios freed.
  */
 
@@ -46,7 +62,6 @@
 #include <linux/memfd.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
-#include <linux/pagevec.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -57,6 +72,8 @@
 
 #define MEMFD_KNOWN_SEALS	(F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | \
 				 F_SEAL_FUTURE_WRITE | F_SEAL_EXEC)
+/* Folios pinned by one memfd_pin_folios() call. */
+#define MEMFD_LUO_PIN_BATCH	64
 
 /**
  * struct memfd_luo - a preserved memfd in the outgoing kernel
@@ -65,11 +82,32 @@
  * @folios: page index -> pinned, preserved folio
  * @nr_folios: entries in @folios
  * @nr_pages: pages in them
+ * @added: shmem's count of folios added to the file, read before the last
+ *	   scan began (shmem_folios_added())
  */
 struct memfd_luo {
 	struct memfd_luo_ser *ser;
 	struct kho_block_set records;
 	struct xarray folios;
+	unsigned long nr_folios;
+	unsigned long nr_pages;
+	unsigned long added;
+};
+
+/**
+ * struct memfd_luo_in - a preserved memfd in the next kernel, being retrieved
+ * @ser: its description, claimed from KHO
+ * @folios: its folios, claimed from KHO, each with ->index set to its page
+ *	    index; NULL until every record was validated
+ * @nr_folios: entries in @folios
+ * @nr_pages: pages in them
+ *
+ * Kept in the file's private_data between retrieve attempts: a retrieve
+ * that ran out of memory resumes from here.
+ */
+struct memfd_luo_in {
+	struct memfd_luo_ser *ser;
+	struct folio **folios;
 	unsigned long nr_folios;
 	unsigned long nr_pages;
 };
@@ -83,56 +121,129 @@ static bool memfd_luo_can_preserve(struct liveupdate_file_handler *fh, struct fi
 	       !strncmp(file_dentry(file)->d_name.name, "memfd:", 6);
 }
 
-/* Pin and preserve every present folio not yet preserved. */
-static int memfd_luo_scan(struct memfd_luo *ml, struct file *file)
+static unsigned long memfd_luo_holes(u64 size, unsigned long pages)
 {
-	struct address_space *mapping = file->f_mapping;
-	pgoff_t found[PAGEVEC_SIZE], next = 0;
-	size_t lens[PAGEVEC_SIZE];
-	struct folio_batch fbatch;
-	unsigned int i, n;
+	unsigned long span = DIV_ROUND_UP(size, PAGE_SIZE);
+
+	return span > pages ? span - pages : 0;
+}
+
+/*
+ * The first populated page at or after *@start and before @end (a folio or
+ * a swap entry), and the end of the populated run that begins there,
+ * capped so that one pin call covers it. Returns false when there is none.
+ */
+static bool memfd_luo_next_run(struct address_space *mapping, pgoff_t *start, pgoff_t end,
+			       pgoff_t *run_end)
+{
+	XA_STATE(xas, &mapping->i_pages, *start);
+	pgoff_t first = 0, next = 0;
+	bool found = false;
+	void *entry;
+
+	rcu_read_lock();
+	xas_for_each(&xas, entry, end - 1) {
+		unsigned long n;
+		pgoff_t base;
+
+		if (xas_retry(&xas, entry))
+			continue;
+		n = 1UL << xas_get_order(&xas);
+		base = round_down(xas.xa_index, n);
+		if (!found) {
+			first = max(base, *start);
+			found = true;
+		} else if (base != next) {
+			break;
+		}
+		next = base + n;
+		if (next - first >= MEMFD_LUO_PIN_BATCH)
+			break;
+	}
+	rcu_read_unlock();
+	if (!found)
+		return false;
+	*start = first;
+	*run_end = min(next, end);
+	return true;
+}
+
+/* Contents a folio allocated but never written (fallocate) reads as. */
+static void memfd_luo_zero_new(struct folio *folio)
+{
+	if (folio_test_uptodate(folio))
+		return;
+	folio_lock(folio);
+	if (!folio_test_uptodate(folio)) {
+		folio_zero_range(folio, 0, folio_size(folio));
+		flush_dcache_folio(folio);
+		folio_mark_uptodate(folio);
+	}
+	folio_unlock(folio);
+}
+
+/* Preserve a pinned folio, or drop the extra pin if it is preserved already. */
+static int memfd_luo_keep(struct memfd_luo *ml, struct folio *folio)
+{
 	int err;
 
-	folio_batch_init(&fbatch);
-	while (filemap_get_folios(mapping, &next, ULONG_MAX, &fbatch)) {
-		for (i = 0, n = 0; i < folio_batch_count(&fbatch); i++) {
-			struct folio *folio = fbatch.folios[i];
+	if (xa_load(&ml->folios, folio->index) == folio) {
+		unpin_folio(folio);
+		return 0;
+	}
+	err = kho_block_set_grow(&ml->records, ml->nr_folios + 1);
+	if (err)
+		goto err_unpin;
+	memfd_luo_zero_new(folio);
+	err = kho_preserve_folio(folio);
+	if (err)
+		goto err_unpin;
+	err = xa_insert(&ml->folios, folio->index, folio, GFP_KERNEL);
+	if (err)
+		goto err_unpreserve;
+	ml->nr_folios++;
+	ml->nr_pages += folio_nr_pages(folio);
+	return 0;
 
-			if (xa_load(&ml->folios, folio->index))
-				continue;
-			found[n] = folio->index;
-			lens[n++] = folio_size(folio);
-		}
-		folio_batch_release(&fbatch);
-		for (i = 0; i < n; i++) {
-			loff_t start = (loff_t)found[i] << PAGE_SHIFT;
-			struct folio *folio;
-			pgoff_t offset;
-			long got;
+err_unpreserve:
+	kho_unpreserve_folio(folio);
+err_unpin:
+	unpin_folio(folio);
+	/* Preserved by someone else, or a folio at this index twice. */
+	return err == -EEXIST ? -EBUSY : err;
+}
 
-			err = kho_block_set_grow(&ml->records, ml->nr_folios + 1);
-			if (err)
-				return err;
-			got = memfd_pin_folios(file, start, start + lens[i] - 1, &folio, 1,
-					       &offset);
-			if (got < 0)
-				return got;
-			if (got != 1 || offset || folio->index != found[i]) {
-				if (got == 1)
-					unpin_folio(folio);
-				continue;	/* truncated or changed meanwhile */
-			}
-			err = kho_preserve_folio(folio);
-			if (!err)
-				err = xa_insert(&ml->folios, folio->index, folio, GFP_KERNEL);
+/*
+ * Pin and preserve every populated page of the file not preserved yet.
+ * Pinning reads swapped-out pages back in; the runs it is given hold no
+ * hole, so it allocates nothing. The scan resumes after each folio it
+ * pinned, whatever became of the folio it saw (split, migrated).
+ */
+static int memfd_luo_scan(struct memfd_luo *ml, struct file *file)
+{
+	struct folio *batch[MEMFD_LUO_PIN_BATCH];
+	struct inode *inode = file_inode(file);
+	loff_t size = i_size_read(inode);
+	pgoff_t end = DIV_ROUND_UP(size, PAGE_SIZE), index = 0, run_end;
+	pgoff_t offset;
+	long got, i;
+	int err;
+
+	ml->added = shmem_folios_added(inode);
+	while (index < end && memfd_luo_next_run(file->f_mapping, &index, end, &run_end)) {
+		loff_t last = min_t(loff_t, (loff_t)run_end << PAGE_SHIFT, size) - 1;
+
+		got = memfd_pin_folios(file, (loff_t)index << PAGE_SHIFT, last, batch,
+				       ARRAY_SIZE(batch), &offset);
+		if (got <= 0)
+			return got ?: -EAGAIN;
+		for (i = 0; i < got; i++) {
+			index = folio_next_index(batch[i]);
+			err = memfd_luo_keep(ml, batch[i]);
 			if (err) {
-				if (err != -EEXIST)
-					kho_unpreserve_folio(folio);
-				unpin_folio(folio);
-				return err == -EEXIST ? -EBUSY : err;
+				unpin_folios(batch + i + 1, got - i - 1);
+				return err;
 			}
-			ml->nr_folios++;
-			ml->nr_pages += folio_nr_pages(folio);
 		}
 		cond_resched();
 	}
@@ -179,7 +290,7 @@ static int memfd_luo_preserve(struct liveupdate_file_op_args *args)
 		u64 size = i_size_read(inode);
 
 		trace_memfd_preserve(size, ml->nr_folios, ml->nr_pages,
-				     DIV_ROUND_UP(size, PAGE_SIZE) - ml->nr_pages, err,
+				     memfd_luo_holes(size, ml->nr_pages), err,
 				     ktime_get_ns() - t0);
 	}
 	if (err) {
@@ -199,10 +310,11 @@ static void memfd_luo_unpreserve(struct liveupdate_file_op_args *args)
 #ifdef CONFIG_LIVEUPDATE_TEST
 /*
  * Tests only: debugfs memfd_luo/corrupt damages the first folio record of
- * the next memfd frozen: "index" (beyond the size), "order" (not the
- * folio's) or "pfn" (memory that is not preserved).
+ * the next memfd frozen: "index" (beyond the size), "index-wrap" (so large
+ * that it wraps to 0 in bytes), "order" (not the folio's), "order-huge"
+ * (beyond any shift) or "pfn" (memory that is not preserved).
  */
-static char memfd_luo_corrupt[8];
+static char memfd_luo_corrupt[16];
 static DEFINE_MUTEX(memfd_luo_corrupt_lock);
 
 static void memfd_luo_test_corrupt(struct memfd_luo *ml)
@@ -218,8 +330,12 @@ static void memfd_luo_test_corrupt(struct memfd_luo *ml)
 	pr_warn("corrupting a folio record (%s) for a test\n", memfd_luo_corrupt);
 	if (!strcmp(memfd_luo_corrupt, "index"))
 		rec->index = (ml->ser->size >> PAGE_SHIFT) + 16;
+	else if (!strcmp(memfd_luo_corrupt, "index-wrap"))
+		rec->index = 1ULL << (64 - PAGE_SHIFT);
 	else if (!strcmp(memfd_luo_corrupt, "order"))
 		rec->order++;
+	else if (!strcmp(memfd_luo_corrupt, "order-huge"))
+		rec->order = 70;
 	else
 		rec->pfn = 1ULL << 38;
 	memfd_luo_corrupt[0] = '\0';
@@ -234,7 +350,8 @@ static ssize_t memfd_luo_corrupt_write(struct file *file, const char __user *buf
 		return -EINVAL;
 	what[len] = '\0';
 	strim(what);
-	if (strcmp(what, "index") && strcmp(what, "order") && strcmp(what, "pfn"))
+	if (strcmp(what, "index") && strcmp(what, "index-wrap") && strcmp(what, "order") &&
+	    strcmp(what, "order-huge") && strcmp(what, "pfn"))
 		return -EINVAL;
 	guard(mutex)(&memfd_luo_corrupt_lock);
 	strscpy(memfd_luo_corrupt, what, sizeof(memfd_luo_corrupt));
@@ -265,16 +382,25 @@ static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
 	unsigned long index;
 	int err;
 
-	/* Written into holes since preserve: keep those folios too. */
-	err = memfd_luo_scan(ml, args->file);
-	if (err)
-		return err;
+	/*
+	 * No folio enters the file from now on. Folios that did since the
+	 * last scan began (writes into holes) are preserved too.
+	 */
+	if (shmem_freeze_folios(inode, true) != ml->added) {
+		err = memfd_luo_scan(ml, args->file);
+		if (err) {
+			shmem_freeze_folios(inode, false);
+			return err;
+		}
+	}
 	kho_block_writer_init(&w, &ml->records, &ml->ser->folios);
 	xa_for_each(&ml->folios, index, folio) {
 		struct memfd_luo_folio_ser *rec = kho_block_writer_next(&w);
 
-		if (WARN_ON_ONCE(!rec))
+		if (WARN_ON_ONCE(!rec)) {
+			shmem_freeze_folios(inode, false);
 			return -ENOSPC;
+		}
 		rec->pfn = folio_pfn(folio);
 		rec->index = index;
 		rec->order = folio_order(folio);
@@ -283,132 +409,221 @@ static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
 	ml->ser->pos = args->file->f_pos;
 	ml->ser->size = i_size_read(inode);
 	ml->ser->seals = SHMEM_I(inode)->seals;
+	ml->ser->mode = inode->i_mode & S_IALLUGO;
 	ml->ser->nr_folios = ml->nr_folios;
 	memfd_luo_test_corrupt(ml);
 	return 0;
 }
 
-/* The description of a preserved memfd, from the previous kernel. */
-static struct memfd_luo_ser *memfd_luo_restore_ser(u64 data)
+static void memfd_luo_unfreeze(struct liveupdate_file_op_args *args)
 {
-	struct page *page = kho_restore_pages(data, 1);
+	shmem_freeze_folios(file_inode(args->file), false);
+}
 
-	return page ? page_address(page) : NULL;
+static void memfd_luo_in_put_folios(struct memfd_luo_in *in)
+{
+	while (in->nr_folios)
+		folio_put(in->folios[--in->nr_folios]);
+	kvfree(in->folios);
+	in->folios = NULL;
+	in->nr_pages = 0;
+}
+
+static void memfd_luo_in_free(struct memfd_luo_in *in)
+{
+	memfd_luo_in_put_folios(in);
+	if (in->ser)
+		folio_put(virt_to_folio(in->ser));
+	kfree(in);
+}
+
+/* Is @rec a folio that may follow one ending at page @end in a file of @pages? */
+static bool memfd_luo_record_ok(const struct memfd_luo_folio_ser *rec, pgoff_t end, u64 pages)
+{
+	/* The order first: every shift below depends on it. */
+	return rec->order <= MAX_PAGE_ORDER && rec->index < pages && rec->index >= end &&
+	       IS_ALIGNED(rec->index, 1UL << rec->order) && pfn_valid(rec->pfn) &&
+	       IS_ALIGNED(rec->pfn, 1UL << rec->order) &&
+	       !(rec->flags & ~(MEMFD_LUO_FOLIO_DIRTY | MEMFD_LUO_FOLIO_UPTODATE));
 }
 
 /*
- * Insert (into @inode, if not NULL) or free every recorded folio. Returns
- * 0, or the first error; after an error the remaining folios are freed so
- * that nothing stays reserved.
+ * Claim every folio the records describe. On a bad record, claim and free
+ * the rest too (so that nothing stays reserved) and fail with -EINVAL.
  */
-static int memfd_luo_restore_folios(const struct kho_block_set *records,
-				    const struct memfd_luo_ser *ser, struct inode *inode,
-				    unsigned long *pages)
+static int memfd_luo_in_claim(struct memfd_luo_in *in, const struct kho_block_set *records)
 {
+	const struct memfd_luo_ser *ser = in->ser;
+	u64 pages = DIV_ROUND_UP(ser->size, PAGE_SIZE), seen = 0;
 	const struct memfd_luo_folio_ser *rec;
 	struct kho_block_reader r;
 	pgoff_t end = 0;
-	u64 n = 0;
 	int err = 0;
 
 	kho_block_reader_init(&r, records);
 	while ((rec = kho_block_reader_next(&r))) {
-		struct folio *folio = kho_restore_folio(PFN_PHYS(rec->pfn));
-		pgoff_t size = 1UL << rec->order;
+		struct folio *folio;
 
-		n++;
-		if (!folio) {
-			err = err ?: -EINVAL;
+		/* A bad record names nothing: claim only what good ones name. */
+		if (++seen > ser->nr_folios || !memfd_luo_record_ok(rec, end, pages)) {
+			err = -EINVAL;
 			continue;
 		}
-		if (!err && (folio_order(folio) != rec->order || !IS_ALIGNED(rec->index, size) ||
-			     rec->index < end ||
-			     (rec->index << PAGE_SHIFT) >= ser->size))
+		folio = kho_restore_folio(PFN_PHYS(rec->pfn));
+		if (!folio || folio_order(folio) != rec->order) {
 			err = -EINVAL;
-		if (!err && inode)
-			err = shmem_insert_folio(inode, folio, rec->index);
-		if (!err)
-			*pages += size;
-		end = rec->index + size;
-		folio_put(folio);
+			if (folio)
+				folio_put(folio);
+			continue;
+		}
+		end = rec->index + (1UL << rec->order);
+		folio->index = rec->index;
+		in->folios[in->nr_folios++] = folio;
+		in->nr_pages += folio_nr_pages(folio);
 	}
-	if (!err && n != ser->nr_folios)
+	if (seen != ser->nr_folios)
 		err = -EINVAL;
+	if (err)
+		memfd_luo_in_put_folios(in);
 	return err;
+}
+
+/*
+ * Validate the description and claim every folio, once. -ENOMEM leaves
+ * @in as it was (resumable); any other error is final, and every folio
+ * that could be found is freed.
+ */
+static int memfd_luo_in_load(struct memfd_luo_in *in, u64 data)
+{
+	struct kho_block_set records;
+	struct memfd_luo_ser *ser;
+	struct page *page;
+	int err;
+
+	if (in->folios)
+		return 0;
+	if (!in->ser) {
+		page = PAGE_ALIGNED(data) && pfn_valid(PHYS_PFN(data)) ?
+		       kho_restore_pages(data, 1) : NULL;
+		if (!page) {
+			pr_err("preserved memfd: description at %#llx missing\n", data);
+			return -EINVAL;
+		}
+		in->ser = page_address(page);
+	}
+	ser = in->ser;
+	in->folios = kvmalloc_array(max_t(u64, ser->nr_folios, 1), sizeof(*in->folios),
+				    GFP_KERNEL);
+	if (!in->folios)
+		return -ENOMEM;
+	kho_block_set_init(&records, sizeof(struct memfd_luo_folio_ser));
+	err = kho_block_set_restore(&records, &ser->folios);
+	if (err)
+		goto err_free;
+	if (ser->size > MAX_LFS_FILESIZE || ser->pos > ser->size || ser->flags ||
+	    ser->reserved || (ser->seals & ~MEMFD_KNOWN_SEALS) || (ser->mode & ~S_IALLUGO) ||
+	    ser->nr_folios > DIV_ROUND_UP(ser->size, PAGE_SIZE)) {
+		pr_err("preserved memfd of %llu bytes: malformed description\n", ser->size);
+		/* The folios are recorded: claim and free what can be found. */
+		err = -EINVAL;
+		memfd_luo_in_claim(in, &records);
+		goto err_records;
+	}
+	err = memfd_luo_in_claim(in, &records);
+	if (err)
+		pr_err("preserved memfd of %llu bytes: malformed folio records\n", ser->size);
+err_records:
+	kho_block_set_destroy(&records);
+	if (!err)
+		return 0;
+err_free:
+	memfd_luo_in_put_folios(in);
+	return err;
+}
+
+/* A new memfd with the preserved size, mode and position, and no folio yet. */
+static struct file *memfd_luo_new_file(const struct memfd_luo_ser *ser)
+{
+	struct file *file = shmem_file_setup("memfd:", ser->size, VM_NORESERVE);
+	struct inode *inode;
+
+	if (IS_ERR(file))
+		return file;
+	inode = file_inode(file);
+	/* What memfd_create() sets up. */
+	file->f_mode |= FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE;
+	file->f_flags |= O_LARGEFILE;
+	inode->i_mode = (inode->i_mode & S_IFMT) | ser->mode;
+	file->f_pos = ser->pos;
+	return file;
 }
 
 static int memfd_luo_retrieve(struct liveupdate_file_op_args *args)
 {
-	u64 t0 = ktime_get_ns(), size = 0, folios = 0;
-	struct kho_block_set records;
-	unsigned long pages = 0;
-	struct memfd_luo_ser *ser;
+	struct memfd_luo_in *in = args->private_data;
+	u64 t0 = ktime_get_ns(), size = 0;
+	unsigned long folios = 0, pages = 0, i;
 	struct file *file;
 	int err;
 
-	ser = memfd_luo_restore_ser(args->serialized_data);
-	if (!ser) {
-		pr_err("token: preserved memfd description missing\n");
-		return -EINVAL;
+	if (!in) {
+		in = kzalloc(sizeof(*in), GFP_KERNEL);
+		if (!in)
+			return -ENOMEM;
+		args->private_data = in;
 	}
-	kho_block_set_init(&records, sizeof(struct memfd_luo_folio_ser));
-	err = kho_block_set_restore(&records, &ser->folios);
+	err = memfd_luo_in_load(in, args->serialized_data);
 	if (err)
-		goto out_ser;
-	err = -EINVAL;
-	if (ser->size > MAX_LFS_FILESIZE || ser->pos > ser->size || ser->flags ||
-	    (ser->seals & ~MEMFD_KNOWN_SEALS) ||
-	    ser->nr_folios > DIV_ROUND_UP(ser->size, PAGE_SIZE)) {
-		memfd_luo_restore_folios(&records, ser, NULL, &pages);
-		goto out_records;
-	}
-	file = shmem_file_setup("memfd:", ser->size, VM_NORESERVE);
+		goto out;
+	size = in->ser->size;
+	folios = in->nr_folios;
+	file = memfd_luo_new_file(in->ser);
 	if (IS_ERR(file)) {
 		err = PTR_ERR(file);
-		memfd_luo_restore_folios(&records, ser, NULL, &pages);
-		goto out_records;
+		goto out;
 	}
-	/* What memfd_create() sets up. */
-	file->f_mode |= FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE;
-	file->f_flags |= O_LARGEFILE;
-	err = memfd_luo_restore_folios(&records, ser, file_inode(file), &pages);
+	err = shmem_insert_folios(file_inode(file), in->folios, in->nr_folios);
 	if (err) {
-		pr_err("preserved memfd of %llu bytes: malformed folio records\n", ser->size);
 		fput(file);
-		goto out_records;
+		goto out;
 	}
-	SHMEM_I(file_inode(file))->seals = ser->seals;
-	file->f_pos = ser->pos;
+	SHMEM_I(file_inode(file))->seals = in->ser->seals;
+	pages = in->nr_pages;
+	/* The page cache holds the folios now. */
+	for (i = 0; i < in->nr_folios; i++)
+		folio_put(in->folios[i]);
+	in->nr_folios = 0;
+	memfd_luo_in_free(in);
+	args->private_data = NULL;
 	args->file = file;
-out_records:
-	kho_block_set_destroy(&records);
-	size = ser->size;
-	folios = ser->nr_folios;
-out_ser:
-	folio_put(virt_to_folio(ser));
-	trace_memfd_retrieve(size, folios, err ? 0 : pages,
-			     err ? 0 : DIV_ROUND_UP(size, PAGE_SIZE) - pages, err,
+out:
+	if (err && err != -ENOMEM) {
+		memfd_luo_in_free(in);
+		args->private_data = NULL;
+	}
+	trace_memfd_retrieve(size, folios, pages, err ? 0 : memfd_luo_holes(size, pages), err,
 			     ktime_get_ns() - t0);
 	return err;
 }
 
 static void memfd_luo_finish(struct liveupdate_file_op_args *args)
 {
-	struct kho_block_set records;
-	struct memfd_luo_ser *ser;
-	unsigned long pages = 0;
+	struct memfd_luo_in *in = args->private_data;
+	int err;
 
-	/* Retrieved (or tried): the memory went with the file, or is freed. */
+	/* Retrieved: the memory went with the file; failed for good: freed. */
 	if (args->retrieve_status)
 		return;
-	ser = memfd_luo_restore_ser(args->serialized_data);
-	if (!ser)
-		return;
-	kho_block_set_init(&records, sizeof(struct memfd_luo_folio_ser));
-	if (!kho_block_set_restore(&records, &ser->folios))
-		memfd_luo_restore_folios(&records, ser, NULL, &pages);
-	kho_block_set_destroy(&records);
-	folio_put(virt_to_folio(ser));
+	/* Never retrieved, or its retrieve ran out of memory: discard it. */
+	if (!in)
+		in = kzalloc(sizeof(*in), GFP_KERNEL);
+	err = in ? memfd_luo_in_load(in, args->serialized_data) : -ENOMEM;
+	if (err == -ENOMEM)
+		pr_err("cannot discard a preserved memfd: %pe; its memory stays reserved\n",
+		       ERR_PTR(err));
+	if (in)
+		memfd_luo_in_free(in);
+	args->private_data = NULL;
 }
 
 static unsigned long memfd_luo_get_id(struct file *file)
@@ -421,6 +636,7 @@ static const struct liveupdate_file_ops memfd_luo_ops = {
 	.preserve = memfd_luo_preserve,
 	.unpreserve = memfd_luo_unpreserve,
 	.freeze = memfd_luo_freeze,
+	.unfreeze = memfd_luo_unfreeze,
 	.retrieve = memfd_luo_retrieve,
 	.finish = memfd_luo_finish,
 	.get_id = memfd_luo_get_id,

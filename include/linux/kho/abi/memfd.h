@@ -9,17 +9,22 @@
 #include <linux/kho/abi/block.h>
 
 /**
- * DOC: memfd preservation ABI, "memfd-v1"
+ * DOC: memfd preservation ABI, "memfd-v2"
  *
  * A preserved memfd is described by &struct memfd_luo_ser in one preserved
  * page; LUO's file entry holds its physical address. The folios present in
  * the page cache (holes are not recorded) are a kho_block set of
- * &struct memfd_luo_folio_ser, in increasing @index order; each folio is
- * preserved memory of its own order. **Any change to this layout bumps
+ * &struct memfd_luo_folio_ser, in increasing @index order, not overlapping;
+ * each folio is preserved memory of its own order and starts before the
+ * end of the file (a folio may extend past it when the size is not a
+ * multiple of the folio size). **Any change to this layout bumps
  * MEMFD_LUO_COMPATIBLE**.
+ *
+ * Versions: "memfd-v1" had no @mode (files came back mode 0777); v2 adds
+ * it in place of v1's reserved word after @flags.
  */
 
-#define MEMFD_LUO_COMPATIBLE		"memfd-v1"
+#define MEMFD_LUO_COMPATIBLE		"memfd-v2"
 
 #define MEMFD_LUO_FOLIO_DIRTY		BIT(0)
 #define MEMFD_LUO_FOLIO_UPTODATE	BIT(1)
@@ -44,6 +49,9 @@ struct memfd_luo_folio_ser {
  * @size: file size in bytes
  * @seals: F_SEAL_* seals
  * @flags: reserved, zero
+ * @mode: permission bits of the inode (S_IRWXUGO, S_ISUID, S_ISGID and
+ *	  S_ISVTX only)
+ * @reserved: zero
  * @nr_folios: folios in @folios
  * @folios: the folios, a kho_block set
  */
@@ -52,6 +60,8 @@ struct memfd_luo_ser {
 	__u64 size;
 	__u32 seals;
 	__u32 flags;
+	__u32 mode;
+	__u32 reserved;
 	__u64 nr_folios;
 	struct kho_block_set_ser folios;
 } __packed;
