@@ -13,6 +13,7 @@
 #include <uapi/linux/liveupdate.h>
 
 struct file;
+struct kimage;
 struct module;
 struct liveupdate_file_handler;
 struct liveupdate_session;
@@ -49,7 +50,12 @@ struct liveupdate_file_op_args {
  * @freeze: last update before the kexec, in the reboot path; may fail,
  *	    which cancels the kexec (optional)
  * @unfreeze: undo @freeze when the kexec is cancelled (optional)
- * @retrieve: in the next kernel, rebuild the file (required)
+ * @retrieve: in the next kernel, rebuild the file (required). An error is
+ *	      final (the file cannot be retrieved, and @finish is told so
+ *	      through retrieve_status), except -ENOMEM: then the handler left
+ *	      the preserved state intact, possibly with partial work in
+ *	      private_data, which LUO hands to the next @retrieve or to
+ *	      @finish, and the retrieve can be tried again
  * @can_finish: may the session finish now (optional)
  * @finish: the end: free what is left; a file never retrieved is
  *	    discarded here (required)
@@ -86,7 +92,7 @@ struct liveupdate_file_handler {
 bool liveupdate_enabled(void);
 int liveupdate_register_file_handler(struct liveupdate_file_handler *fh);
 int liveupdate_unregister_file_handler(struct liveupdate_file_handler *fh);
-int liveupdate_reboot(void);
+int liveupdate_reboot(struct kimage *image);
 void liveupdate_jump(void);
 void liveupdate_stamp_entry(void);
 void liveupdate_stamp_kho_ready(void);
@@ -106,7 +112,7 @@ static inline int liveupdate_unregister_file_handler(struct liveupdate_file_hand
 	return -EOPNOTSUPP;
 }
 
-static inline int liveupdate_reboot(void)
+static inline int liveupdate_reboot(struct kimage *image)
 {
 	return 0;
 }

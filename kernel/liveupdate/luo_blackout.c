@@ -72,6 +72,7 @@
 #include <linux/kobject.h>
 #include <linux/ktime.h>
 #include <linux/math64.h>
+#include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/sysfs.h>
 #include <linux/utsname.h>
@@ -243,10 +244,13 @@ void luo_blackout_dropped(void)
  * @sessions: sessions being serialized
  * @files: files being serialized
  *
- * Called by liveupdate_reboot() under luo.lock.
+ * Called by liveupdate_reboot().
+ *
+ * Context: under luo.lock.
  */
 void luo_blackout_reboot(unsigned int stamp, unsigned long sessions, unsigned long files)
 {
+	lockdep_assert_held(&luo.lock);
 	if (!bo_out)
 		return;
 	bo_out->stamp[stamp] = bo_clock();
@@ -271,13 +275,16 @@ void luo_blackout_reboot(unsigned int stamp, unsigned long sessions, unsigned lo
  * luo_blackout_freeze_file - a file froze in @ns nanoseconds
  * @ns: how long its handler took
  *
- * Called by luo_file_freeze() under luo.lock, after luo_blackout_reboot()
- * reset the histogram for this attempt.
+ * Called by luo_file_freeze(), after luo_blackout_reboot() reset the
+ * histogram for this attempt.
+ *
+ * Context: under luo.lock.
  */
 void luo_blackout_freeze_file(u64 ns)
 {
 	unsigned int slot = ns <= 1 ? 0 : fls64(ns - 1);
 
+	lockdep_assert_held(&luo.lock);
 	if (!bo_out)
 		return;
 	bo_out->freeze_slots[min(slot, LUO_BLACKOUT_FREEZE_SLOTS - 1)]++;
@@ -368,18 +375,20 @@ static void bo_restore(u64 now)
 {
 	struct luo_blackout_ser *r;
 	const char *why;
-	phys_addr_t phys;
 	size_t size;
 
-	if (kho_retrieve_subtree(LUO_BLACKOUT_KHO_SUBTREE, &phys, &size))
+	r = kho_restore_subtree(LUO_BLACKOUT_KHO_SUBTREE, &size);
+	if (IS_ERR(r)) {
+		if (PTR_ERR(r) != -ENOENT)
+			pr_err("blackout record not in preserved memory; not reporting this update\n");
 		return;
-	r = phys_to_virt(phys);
+	}
 	why = bo_check(r, size);
 	if (why)
 		pr_err("invalid blackout record: %s; not reporting this update\n", why);
 	else
 		bo_accept(r, now);
-	kho_restore_free(r);
+	folio_put(virt_to_folio(r));
 }
 
 static ssize_t blackout_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)

@@ -34,11 +34,13 @@
 
 #include <linux/cleanup.h>
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/err.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/io.h>
 #include <linux/ktime.h>
+#include <linux/kexec.h>
 #include <linux/kexec_handover.h>
 #include <linux/miscdevice.h>
 #include <linux/slab.h>
@@ -118,6 +120,7 @@ static void luo_unfreeze_all(void)
 	struct luo_file *f;
 	int bkt;
 
+	lockdep_assert_held(&luo.lock);
 	hash_for_each(luo.out, bkt, s, hnode)
 		list_for_each_entry_reverse(f, &s->files, list)
 			if (f->frozen)
@@ -130,12 +133,13 @@ static int luo_freeze_all(void)
 	struct luo_file *f;
 	int bkt, err;
 
+	lockdep_assert_held(&luo.lock);
 	hash_for_each(luo.out, bkt, s, hnode) {
 		list_for_each_entry(f, &s->files, list) {
 			err = luo_file_freeze(f, s);
 			if (err) {
-				pr_err("Freeze failed for token[%#0llx] handler[%s] err[%pe]; kexec cancelled\n",
-				       f->token, f->fh->compatible, ERR_PTR(err));
+				pr_err("session %s: file %#llx (%s) cannot freeze: %pe; kexec cancelled\n",
+				       s->name, f->token, f->fh->compatible, ERR_PTR(err));
 				luo_unfreeze_all();
 				return err;
 			}
@@ -149,8 +153,22 @@ static int luo_freeze_all(void)
  * Tests only: debugfs liveupdate/corrupt names a damage to apply to the
  * serialized state: "compatible" (a version nobody reads), "chain" (one
  * more session counted than chained) or "session" (an empty session name).
+ * liveupdate/serialized_delay_ms holds the reboot path that long after a
+ * successful serialization (outside luo.lock), so that tests can act in
+ * the window between serialization and the jump, as a slow shutdown would.
  */
 static char luo_corrupt[16];
+static u32 luo_serialized_delay_ms;
+
+static void luo_test_serialized(void)
+{
+	u32 ms = READ_ONCE(luo_serialized_delay_ms);
+
+	if (ms) {
+		pr_warn("holding the kexec for %u ms after serialization for a test\n", ms);
+		msleep(ms);
+	}
+}
 
 static void luo_test_corrupt(void)
 {
@@ -198,9 +216,11 @@ static void luo_test_debugfs(void)
 	struct dentry *dir = debugfs_create_dir("liveupdate", NULL);
 
 	debugfs_create_file("corrupt", 0200, dir, NULL, &luo_corrupt_fops);
+	debugfs_create_u32("serialized_delay_ms", 0600, dir, &luo_serialized_delay_ms);
 }
 #else
 static void luo_test_corrupt(void) { }
+static void luo_test_serialized(void) { }
 static void luo_test_debugfs(void) { }
 #endif
 
@@ -211,6 +231,7 @@ static int luo_serialize(void)
 	struct liveupdate_session *s;
 	int bkt;
 
+	lockdep_assert_held(&luo.lock);
 	kho_block_writer_init(&sw, &luo.sessions_set, &luo.ser->sessions);
 	hash_for_each(luo.out, bkt, s, hnode) {
 		struct luo_session_ser *ss = kho_block_writer_next(&sw);
@@ -236,26 +257,21 @@ static int luo_serialize(void)
 	return 0;
 }
 
-/**
- * liveupdate_reboot - freeze and serialize every session for a kexec
- *
- * Called from the kexec reboot path before anything is shut down. On
- * success LUO is frozen: no session or file changes until the kexec. On
- * failure everything is unfrozen and still preserved, and the kexec is
- * cancelled: reboot() returns the error.
- *
- * Return: 0 or the first error.
- */
-int liveupdate_reboot(void)
+/* liveupdate_reboot() under luo.lock. */
+static int luo_reboot(struct kimage *image)
 {
 	unsigned long files = 0, blocks;
 	struct liveupdate_session *s;
 	u64 t0 = ktime_get_ns();
 	int err, bkt;
 
-	if (!luo_enable || !luo.ser)
-		return 0;
-	guard(mutex)(&luo.lock);
+	lockdep_assert_held(&luo.lock);
+	if (luo.nr_out && !kho_image_carries_handover(image)) {
+		pr_err("%lu preserved sessions, but the loaded kernel cannot receive them (load it with kexec_file_load, kexec -s); kexec cancelled\n",
+		       luo.nr_out);
+		luo_blackout_failed();
+		return -ENOEXEC;
+	}
 	/* Metadata: the state page, the session blocks and every file block. */
 	blocks = 1 + luo.sessions_set.nr_blocks;
 	hash_for_each(luo.out, bkt, s, hnode) {
@@ -285,6 +301,33 @@ int liveupdate_reboot(void)
 	return 0;
 }
 
+/**
+ * liveupdate_reboot - freeze and serialize every session for a kexec
+ * @image: the kexec image about to be started
+ *
+ * Called from the kexec reboot path before anything is shut down. On
+ * success LUO is frozen: no session or file changes until the kexec (a
+ * session closed meanwhile still crosses it). On failure everything is
+ * unfrozen and still preserved, and the kexec is cancelled: reboot()
+ * returns the error.
+ *
+ * Return: 0; -ENOEXEC if sessions are preserved but @image cannot carry
+ * them (loaded with kexec_load(), not kexec_file_load()); or the first
+ * freeze error.
+ */
+int liveupdate_reboot(struct kimage *image)
+{
+	int err;
+
+	if (!luo_enable || !luo.ser)
+		return 0;
+	scoped_guard(mutex, &luo.lock)
+		err = luo_reboot(image);
+	if (!err)
+		luo_test_serialized();
+	return err;
+}
+
 /* ---------------------------------------------------------------------- */
 /* The next kernel: deserialize                                           */
 /* ---------------------------------------------------------------------- */
@@ -300,6 +343,7 @@ static void luo_drop_incoming(void)
 	struct hlist_node *tmp;
 	int bkt;
 
+	lockdep_assert_held(&luo.lock);
 	hash_for_each_safe(luo.in, bkt, tmp, s, hnode) {
 		hash_del(&s->hnode);
 		luo_file_finish_force(s);
@@ -315,6 +359,7 @@ static int luo_deserialize_session(const struct luo_session_ser *ss)
 	struct luo_file_ser *fs;
 	int err;
 
+	lockdep_assert_held(&luo.lock);
 	if (!luo_name_ok(ss->name, sizeof(ss->name)) || luo_session_find(luo.in, ss->name)) {
 		pr_err("incoming session name malformed or duplicated\n");
 		return -EINVAL;
@@ -349,16 +394,19 @@ out:
 /**
  * luo_incoming_check_done - end the update once no incoming session is left
  *
- * Called under luo.lock after the incoming state was read and whenever an
- * incoming session leaves luo.in.
+ * Called after the incoming state was read and whenever an incoming
+ * session leaves luo.in.
+ *
+ * Context: under luo.lock.
  */
 void luo_incoming_check_done(void)
 {
+	lockdep_assert_held(&luo.lock);
 	if (luo.deserialized && hash_empty(luo.in))
 		luo_blackout_finished();
 }
 
-/* Read the previous kernel's sessions. Under luo.lock, once. */
+/* Read the previous kernel's sessions, once. Under luo.lock. */
 static void luo_deserialize(void)
 {
 	struct kho_block_set sessions =
@@ -369,16 +417,22 @@ static void luo_deserialize(void)
 	struct kho_block_reader r;
 	u64 t0 = ktime_get_ns();
 	struct luo_ser *ser;
-	phys_addr_t phys;
-	size_t size;
+	size_t size = 0;
 	int err, bkt;
 
+	lockdep_assert_held(&luo.lock);
 	if (luo.deserialized)
 		return;
 	luo.deserialized = true;
-	if (kho_retrieve_subtree(LUO_KHO_SUBTREE, &phys, &size))
+	/* Restored before it is read: nothing can free it meanwhile. */
+	ser = kho_restore_subtree(LUO_KHO_SUBTREE, &size);
+	if (IS_ERR(ser)) {
+		if (PTR_ERR(ser) != -ENOENT) {
+			pr_err("live update state is not in preserved memory; starting without it\n");
+			luo_blackout_dropped();
+		}
 		return;
-	ser = phys_to_virt(phys);
+	}
 	if (size < sizeof(*ser) ||
 	    strncmp(ser->compatible, LUO_COMPATIBLE, sizeof(ser->compatible))) {
 		pr_err("incompatible live update state (%.16s, expected %s); starting without it\n",
@@ -411,7 +465,7 @@ err:
 	luo_drop_incoming();
 	luo_blackout_dropped();
 out:
-	kho_restore_free(ser);
+	folio_put(virt_to_folio(ser));
 }
 
 /* ---------------------------------------------------------------------- */
@@ -450,24 +504,30 @@ static long luo_ioctl_session(unsigned int cmd, unsigned long uarg)
 		return ret;
 	if (!luo_name_ok(arg.name, sizeof(arg.name)))
 		return -EINVAL;
-	file = cmd == LIVEUPDATE_IOCTL_CREATE_SESSION ? luo_session_create(arg.name) :
-							luo_session_retrieve(arg.name);
-	if (IS_ERR(file))
-		return PTR_ERR(file);
+	/*
+	 * Reserve the fd and tell userspace its number before the session is
+	 * created or handed out: after that nothing can fail, so a failure
+	 * (no fd left, a read-only argument) creates and consumes nothing.
+	 */
 	fd = get_unused_fd_flags(O_CLOEXEC);
-	if (fd < 0) {
-		luo_session_abandon(file);
+	if (fd < 0)
 		return fd;
-	}
 	arg.fd = fd;
 	ret = luo_copy_back(uarg, &arg, sizeof(arg), usize);
-	if (ret) {
-		put_unused_fd(fd);
-		luo_session_abandon(file);
-		return ret;
+	if (ret)
+		goto err_put_fd;
+	file = cmd == LIVEUPDATE_IOCTL_CREATE_SESSION ? luo_session_create(arg.name) :
+							luo_session_retrieve(arg.name);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		goto err_put_fd;
 	}
 	fd_install(fd, file);
 	return 0;
+
+err_put_fd:
+	put_unused_fd(fd);
+	return ret;
 }
 
 static long luo_ioctl(struct file *file, unsigned int cmd, unsigned long arg)

@@ -14,10 +14,12 @@
  * the session (-EEXIST), makes room for its entry, and calls preserve().
  * Each step is undone in reverse if a later one fails.
  *
- * In the next kernel a file is retrieved once by token (retrieve()); at
- * finish every file is asked can_finish() first (any "no": -EBUSY, nothing
- * changes), then finish() is called on all of them, which discards the
- * ones never retrieved.
+ * In the next kernel a file is retrieved once by token (retrieve()). A
+ * retrieve that fails with -ENOMEM changed nothing and can be tried again
+ * (the handler may keep partial work in its private data meanwhile); any
+ * other failure is final. At finish every file is asked can_finish() first
+ * (any "no": -EBUSY, nothing changes), then finish() is called on all of
+ * them, which discards the ones never retrieved.
  *
  * Everything here runs under luo.lock.
  */
@@ -40,12 +42,14 @@
  * luo_handler_find - the handler with a compatible string
  * @compatible: the string
  *
- * Return: the handler or NULL. Under luo.lock.
+ * Context: under luo.lock.
+ * Return: the handler or NULL.
  */
 struct liveupdate_file_handler *luo_handler_find(const char *compatible)
 {
 	struct liveupdate_file_handler *fh;
 
+	lockdep_assert_held(&luo.lock);
 	list_for_each_entry(fh, &luo.handlers, list)
 		if (!strncmp(fh->compatible, compatible, LIVEUPDATE_HNDL_COMPAT_LENGTH))
 			return fh;
@@ -83,6 +87,7 @@ static bool luo_handler_in_use(struct liveupdate_file_handler *fh)
 	struct luo_file *f;
 	int bkt;
 
+	lockdep_assert_held(&luo.lock);
 	hash_for_each(luo.out, bkt, s, hnode)
 		list_for_each_entry(f, &s->files, list)
 			if (f->fh == fh)
@@ -129,6 +134,7 @@ static void luo_args(struct liveupdate_file_op_args *args, struct luo_file *f,
  * @fd: the file descriptor
  * @token: userspace's token
  *
+ * Context: under luo.lock.
  * Return: 0; -EBADF, -ENOENT (no handler), -EEXIST (token in use), -EBUSY
  * (the file is in a session), -ENOMEM, or the handler's error.
  */
@@ -141,6 +147,7 @@ int luo_file_preserve(struct liveupdate_session *s, int fd, u64 token)
 	u64 t0;
 	int err;
 
+	lockdep_assert_held(&luo.lock);
 	if (xa_load(&s->tokens, token))
 		return -EEXIST;
 	file = fget(fd);
@@ -202,12 +209,15 @@ err_fput:
 /**
  * luo_file_unpreserve_all - unpreserve every file of an outgoing session
  * @s: the session
+ *
+ * Context: under luo.lock.
  */
 void luo_file_unpreserve_all(struct liveupdate_session *s)
 {
 	struct liveupdate_file_op_args args;
 	struct luo_file *f, *tmp;
 
+	lockdep_assert_held(&luo.lock);
 	list_for_each_entry_safe_reverse(f, tmp, &s->files, list) {
 		u64 t0 = ktime_get_ns();
 
@@ -231,6 +241,7 @@ void luo_file_unpreserve_all(struct liveupdate_session *s)
  * @f: the file
  * @s: its session
  *
+ * Context: under luo.lock.
  * Return: 0 or the handler's error.
  */
 int luo_file_freeze(struct luo_file *f, struct liveupdate_session *s)
@@ -239,6 +250,7 @@ int luo_file_freeze(struct luo_file *f, struct liveupdate_session *s)
 	u64 t0 = ktime_get_ns(), ns;
 	int err;
 
+	lockdep_assert_held(&luo.lock);
 	if (!f->fh->ops->freeze)
 		return 0;
 	luo_args(&args, f, s);
@@ -258,12 +270,15 @@ int luo_file_freeze(struct luo_file *f, struct liveupdate_session *s)
  * luo_file_unfreeze - undo luo_file_freeze() when the kexec is cancelled
  * @f: a frozen file
  * @s: its session
+ *
+ * Context: under luo.lock.
  */
 void luo_file_unfreeze(struct luo_file *f, struct liveupdate_session *s)
 {
 	struct liveupdate_file_op_args args;
 	u64 t0 = ktime_get_ns();
 
+	lockdep_assert_held(&luo.lock);
 	if (f->fh->ops->unfreeze) {
 		luo_args(&args, f, s);
 		f->fh->ops->unfreeze(&args);
@@ -280,13 +295,16 @@ void luo_file_unfreeze(struct luo_file *f, struct liveupdate_session *s)
  * @s: its incoming session
  * @ser: its entry (validated by the caller)
  *
+ * Context: under luo.lock.
  * Return: the file or ERR_PTR(-ENOMEM).
  */
 struct luo_file *luo_file_add_incoming(struct liveupdate_session *s,
 				       const struct luo_file_ser *ser)
 {
-	struct luo_file *f = kzalloc(sizeof(*f), GFP_KERNEL);
+	struct luo_file *f;
 
+	lockdep_assert_held(&luo.lock);
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
 	if (!f)
 		return ERR_PTR(-ENOMEM);
 	strscpy(f->compatible, ser->compatible, sizeof(f->compatible));
@@ -306,18 +324,22 @@ struct luo_file *luo_file_add_incoming(struct liveupdate_session *s,
  * luo_file_retrieve - LIVEUPDATE_SESSION_RETRIEVE_FD
  * @s: the session
  * @token: the token
+ * @filep: the retrieved file, with a reference for the caller's new fd
  *
- * Return: a new O_CLOEXEC fd; -ENOENT for an unknown token, one already
- * retrieved, or a file type this kernel cannot restore; the handler's
- * error (a failed retrieve is not retried).
+ * Context: under luo.lock.
+ * Return: 0; -ENOENT for an unknown token, one already retrieved, or a
+ * file type this kernel cannot restore; -ENOMEM (nothing changed: it can
+ * be tried again); the handler's error, which is final (the same error
+ * again on every later try).
  */
-int luo_file_retrieve(struct liveupdate_session *s, u64 token)
+int luo_file_retrieve(struct liveupdate_session *s, u64 token, struct file **filep)
 {
 	struct liveupdate_file_op_args args;
 	struct luo_file *f;
-	int err, fd;
 	u64 t0;
+	int err;
 
+	lockdep_assert_held(&luo.lock);
 	if (!s->incoming || s->finished)
 		return -ENOENT;
 	f = xa_load(&s->tokens, token);
@@ -330,24 +352,21 @@ int luo_file_retrieve(struct liveupdate_session *s, u64 token)
 			f->compatible);
 		return -ENOENT;
 	}
-	fd = get_unused_fd_flags(O_CLOEXEC);
-	if (fd < 0)
-		return fd;
 	luo_args(&args, f, s);
 	t0 = ktime_get_ns();
 	err = f->fh->ops->retrieve(&args);
 	trace_luo_file_retrieve(s->id, s->name, token, f->fh->compatible, err, ktime_get_ns() - t0);
+	f->private_data = args.private_data;
 	if (err) {
-		put_unused_fd(fd);
-		f->retrieve_status = err;
+		if (err != -ENOMEM)
+			f->retrieve_status = err;
 		return err;
 	}
 	f->file = args.file;
-	f->private_data = args.private_data;
 	f->retrieve_status = 1;
 	/* LUO keeps a reference until finish; the fd gets its own. */
-	fd_install(fd, get_file(f->file));
-	return fd;
+	*filep = get_file(f->file);
+	return 0;
 }
 
 /**
@@ -355,12 +374,15 @@ int luo_file_retrieve(struct liveupdate_session *s, u64 token)
  * @s: the session; its files are gone afterwards
  *
  * Files never retrieved are discarded by their handler.
+ *
+ * Context: under luo.lock.
  */
 void luo_file_finish_force(struct liveupdate_session *s)
 {
 	struct liveupdate_file_op_args args;
 	struct luo_file *f, *tmp;
 
+	lockdep_assert_held(&luo.lock);
 	list_for_each_entry_safe(f, tmp, &s->files, list) {
 		if (f->fh) {
 			u64 t0 = ktime_get_ns();
@@ -387,6 +409,7 @@ void luo_file_finish_force(struct liveupdate_session *s)
  * luo_file_finish_all - LIVEUPDATE_SESSION_FINISH for the files
  * @s: an incoming session
  *
+ * Context: under luo.lock.
  * Return: 0, or -EBUSY if a file cannot finish yet (nothing changed then).
  */
 int luo_file_finish_all(struct liveupdate_session *s)
@@ -394,6 +417,7 @@ int luo_file_finish_all(struct liveupdate_session *s)
 	struct liveupdate_file_op_args args;
 	struct luo_file *f;
 
+	lockdep_assert_held(&luo.lock);
 	list_for_each_entry(f, &s->files, list) {
 		if (!f->fh || !f->fh->ops->can_finish)
 			continue;

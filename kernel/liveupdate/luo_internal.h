@@ -119,7 +119,6 @@ void luo_incoming_check_done(void);
 struct liveupdate_session *luo_session_find(struct hlist_head *table, const char *name);
 struct file *luo_session_create(const char *name);
 struct file *luo_session_retrieve(const char *name);
-void luo_session_abandon(struct file *file);
 struct liveupdate_session *luo_session_alloc(const char *name, bool incoming);
 void luo_session_free(struct liveupdate_session *s);
 
@@ -127,7 +126,7 @@ void luo_session_free(struct liveupdate_session *s);
 struct liveupdate_file_handler *luo_handler_find(const char *compatible);
 int luo_file_preserve(struct liveupdate_session *s, int fd, u64 token);
 void luo_file_unpreserve_all(struct liveupdate_session *s);
-int luo_file_retrieve(struct liveupdate_session *s, u64 token);
+int luo_file_retrieve(struct liveupdate_session *s, u64 token, struct file **filep);
 int luo_file_finish_all(struct liveupdate_session *s);
 void luo_file_finish_force(struct liveupdate_session *s);
 int luo_file_freeze(struct luo_file *f, struct liveupdate_session *s);

@@ -11,8 +11,11 @@
  * created with LIVEUPDATE_IOCTL_CREATE_SESSION; closing one before the
  * kexec unpreserves every file in it (a crashed agent cleans up by
  * itself), so preserved state survives only while the session fd is open
- * at kexec time. Incoming sessions are retrieved once by name; closing a
- * retrieved session finishes it.
+ * at kexec time. Once reboot(LINUX_REBOOT_CMD_KEXEC) has serialized the
+ * sessions, nothing changes them any more: a session closed after that
+ * (its holder exiting while the machine shuts down) still crosses the
+ * kexec, as it was serialized. Incoming sessions are retrieved once by
+ * name; closing a retrieved session finishes it.
  *
  * Every session's file entries live in a kho_block set grown at preserve
  * time; the session entries in luo.sessions_set, grown at create time.
@@ -46,12 +49,14 @@ static u32 luo_hash(const char *name)
  * @table: luo.out or luo.in
  * @name: the name
  *
- * Return: the session or NULL. Under luo.lock.
+ * Context: under luo.lock.
+ * Return: the session or NULL.
  */
 struct liveupdate_session *luo_session_find(struct hlist_head *table, const char *name)
 {
 	struct liveupdate_session *s;
 
+	lockdep_assert_held(&luo.lock);
 	hlist_for_each_entry(s, &table[hash_min(luo_hash(name), LUO_HASH_BITS)], hnode)
 		if (!strcmp(s->name, name))
 			return s;
@@ -99,6 +104,12 @@ static int luo_session_release(struct inode *inode, struct file *file)
 	guard(mutex)(&luo.lock);
 	trace_luo_session_release(s->id, s->name, s->nr_files, 0);
 	if (!s->incoming) {
+		/*
+		 * Serialized for the kexec: the next kernel gets the session
+		 * as it was written, so nothing of it may change or be freed.
+		 */
+		if (luo.frozen)
+			return 0;
 		/* Closed before the kexec: nothing of it survives. */
 		hash_del(&s->hnode);
 		luo_file_unpreserve_all(s);
@@ -107,8 +118,6 @@ static int luo_session_release(struct inode *inode, struct file *file)
 		luo_session_free(s);
 		return 0;
 	}
-	if (!s->retrieved)
-		return 0;	/* never handed out (see luo_session_abandon()) */
 	if (!s->finished) {
 		hash_del(&s->hnode);
 		luo_file_finish_force(s);
@@ -138,19 +147,32 @@ static long luo_session_preserve_fd(struct liveupdate_session *s, unsigned long 
 static long luo_session_retrieve_fd(struct liveupdate_session *s, unsigned long uarg)
 {
 	struct liveupdate_session_retrieve_fd arg;
+	struct file *file;
 	u32 usize;
-	int ret;
+	int ret, fd;
 
 	ret = luo_copy_arg(&arg, sizeof(arg), offsetofend(typeof(arg), token), uarg, &usize);
 	if (ret)
 		return ret;
-	scoped_guard(mutex, &luo.lock)
-		ret = luo_file_retrieve(s, arg.token);
-	if (ret < 0)
+	/*
+	 * Reserve the fd and tell userspace its number first: once the file
+	 * is retrieved nothing can fail, so a failure consumes nothing.
+	 */
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0)
+		return fd;
+	arg.fd = fd;
+	ret = luo_copy_back(uarg, &arg, sizeof(arg), usize);
+	if (!ret) {
+		scoped_guard(mutex, &luo.lock)
+			ret = luo_file_retrieve(s, arg.token, &file);
+	}
+	if (ret) {
+		put_unused_fd(fd);
 		return ret;
-	arg.fd = ret;
-	/* The fd is installed: on a fault it stays, as for any syscall. */
-	return luo_copy_back(uarg, &arg, sizeof(arg), usize);
+	}
+	fd_install(fd, file);
+	return 0;
 }
 
 static long luo_session_finish(struct liveupdate_session *s, unsigned long uarg)
@@ -296,20 +318,4 @@ struct file *luo_session_retrieve(const char *name)
 	}
 	trace_luo_session_retrieve(s->id, s->name, s->nr_files, PTR_ERR_OR_ZERO(file));
 	return file;
-}
-
-/**
- * luo_session_abandon - drop a session file that never reached userspace
- * @file: from luo_session_create() or luo_session_retrieve()
- *
- * A created session goes away; a retrieved one can be retrieved again.
- */
-void luo_session_abandon(struct file *file)
-{
-	struct liveupdate_session *s = file->private_data;
-
-	scoped_guard(mutex, &luo.lock)
-		if (s->incoming)
-			s->retrieved = false;
-	fput(file);
 }
