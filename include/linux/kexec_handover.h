@@ -40,6 +40,9 @@ void kho_restore_free(void *mem);
 int kho_add_subtree(const char *name, void *blob, size_t size);
 void kho_remove_subtree(void *blob);
 int kho_retrieve_subtree(const char *name, phys_addr_t *phys, size_t *size);
+void *kho_restore_subtree(const char *name, size_t *size);
+
+bool kho_image_carries_handover(const struct kimage *image);
 
 /* Architecture and core-mm hooks. */
 void kho_populate(phys_addr_t fdt_phys, u64 fdt_len, phys_addr_t scratch_phys,
@@ -101,6 +104,16 @@ static inline void kho_remove_subtree(void *blob) { }
 static inline int kho_retrieve_subtree(const char *name, phys_addr_t *phys, size_t *size)
 {
 	return -EOPNOTSUPP;
+}
+
+static inline void *kho_restore_subtree(const char *name, size_t *size)
+{
+	return ERR_PTR(-EOPNOTSUPP);
+}
+
+static inline bool kho_image_carries_handover(const struct kimage *image)
+{
+	return false;
 }
 
 static inline void kho_populate(phys_addr_t fdt_phys, u64 fdt_len,

@@ -93,12 +93,21 @@ static int __init kho_parse_enable(char *p)
 early_param("kho", kho_parse_enable);
 
 /*
- * Scratch sizes: kho_scratch=N% scales the memory memblock has reserved at
- * the time (kernel image, memory map, page tables...), by default 200 %;
+ * Scratch sizes. The next kernel allocates everything its early boot needs
+ * inside scratch: its memory map (struct pages for all of RAM, which grows
+ * with the machine), and the rest (kernel image and initrd placed there by
+ * kexec, page tables, per-CPU areas, firmware tables...), which does not.
+ * So the memory map is sized exactly (KHO_SCRATCH_MEMMAP), in the area
+ * anywhere, and kho_scratch=N% (default 200 %) scales only the rest, as
+ * memblock has it reserved in this kernel, into both areas.
  * kho_scratch=LOW,GLOBAL gives explicit sizes (K/M/G suffixes) for the area
  * below 4 GiB and the one anywhere. Each area is at least KHO_SCRATCH_MIN.
+ * The next kernel checks that what it receives is enough for its own RAM
+ * (KHO_SCRATCH_EARLY on top of its memory map) and boots cold otherwise.
  */
 #define KHO_SCRATCH_MIN		SZ_64M
+#define KHO_SCRATCH_EARLY	SZ_32M
+#define KHO_SCRATCH_LOW_MIN	SZ_16M
 #define KHO_SCRATCH_ALIGN	(PAGE_SIZE << pageblock_order)
 
 static unsigned int kho_scratch_scale __initdata = 200;
@@ -187,15 +196,25 @@ static bool kho_in_scratch(phys_addr_t addr, phys_addr_t size)
 	return false;
 }
 
+/*
+ * Can [@pfn, @pfn + @nr) be a preserved block: RAM with a memory map, and
+ * inside what tracker keys can name (untrusted addresses must not alias).
+ */
+static bool kho_pfn_ok(unsigned long pfn, unsigned long nr)
+{
+	return pfn + nr > pfn && pfn + nr <= BIT_ULL(KHO_PFN_BITS) && pfn_valid(pfn);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Preserving (outgoing)                                                   */
 /* ---------------------------------------------------------------------- */
 
-/* Keep the root tree's pointer to the tracker current. Under kho_out.lock. */
+/* Keep the root tree's pointer to the tracker current. Context: under kho_out.lock. */
 static void kho_out_sync_root(void)
 {
 	fdt64_t root = cpu_to_fdt64(kho_out.tracker.root);
 
+	lockdep_assert_held(&kho_out.lock);
 	if (kho_out.tracker.root == kho_out.synced_root)
 		return;
 	fdt_setprop_inplace(kho_out.fdt, 0, KHO_FDT_MEMORY_MAP_PROP, &root, sizeof(root));
@@ -547,7 +566,7 @@ static bool kho_in_block(phys_addr_t addr, u64 size)
 	unsigned long pfn = PHYS_PFN(addr);
 	unsigned int o;
 
-	if (!PAGE_ALIGNED(addr) || !size)
+	if (!PAGE_ALIGNED(addr) || !size || !kho_pfn_ok(pfn, 1))
 		return false;
 	guard(mutex)(&kho_in.lock);
 	for (o = 0; o <= KHO_ORDER_MAX && IS_ALIGNED(pfn, 1UL << o); o++)
@@ -563,8 +582,9 @@ static bool kho_in_block(phys_addr_t addr, u64 size)
  * @phys: its physical address
  * @size: its size (may be NULL)
  *
- * The blob is still preserved memory: restore it (e.g. kho_restore_free()
- * or kho_restore_folio()) when done.
+ * The blob is still preserved memory, which the administrator may give
+ * back to the allocator at any time (kho/in/release): restore it before
+ * reading it, e.g. with kho_restore_subtree().
  *
  * Return: 0, -ENOENT if there was no handover or no such subtree, -EINVAL
  * if the subtree's description is malformed.
@@ -599,6 +619,44 @@ int kho_retrieve_subtree(const char *name, phys_addr_t *phys, size_t *size)
 }
 EXPORT_SYMBOL_GPL(kho_retrieve_subtree);
 
+/**
+ * kho_restore_subtree - find and restore a blob the previous kernel handed over
+ * @name: its name
+ * @size: its size in bytes (may be NULL)
+ *
+ * The blob is restored (it is no longer preserved memory) before it is
+ * returned, so nothing else can free it while its owner reads it.
+ *
+ * Return: the blob, a folio of this kernel now (give it back with
+ * folio_put(virt_to_folio(blob))), or ERR_PTR:
+ * -ENOENT if there was no handover or no such subtree, -EINVAL if the
+ * subtree is malformed or its blob is not a preserved folio that holds it.
+ */
+void *kho_restore_subtree(const char *name, size_t *size)
+{
+	struct folio *folio;
+	phys_addr_t phys;
+	size_t bytes;
+	int err;
+
+	err = kho_retrieve_subtree(name, &phys, &bytes);
+	if (err)
+		return ERR_PTR(err);
+	folio = kho_restore_folio(phys);
+	if (!folio)
+		return ERR_PTR(-EINVAL);
+	if (folio_size(folio) < bytes) {
+		pr_err("subtree %s: blob of %zu bytes in a folio of %zu\n", name, bytes,
+		       folio_size(folio));
+		folio_put(folio);
+		return ERR_PTR(-EINVAL);
+	}
+	if (size)
+		*size = bytes;
+	return folio_address(folio);
+}
+EXPORT_SYMBOL_GPL(kho_restore_subtree);
+
 /* ---------------------------------------------------------------------- */
 /* Restoring (incoming)                                                    */
 /* ---------------------------------------------------------------------- */
@@ -612,6 +670,8 @@ static int __kho_claim_block(unsigned long pfn, int order, unsigned int max_orde
 {
 	unsigned int o;
 
+	if (!kho_pfn_ok(pfn, 1))
+		return -ENOENT;
 	guard(mutex)(&kho_in.lock);
 	if (!kho_in.active)
 		return -ENOENT;
@@ -685,9 +745,13 @@ struct page *kho_restore_pages(phys_addr_t phys, unsigned long nr_pages)
 	unsigned long start = PHYS_PFN(phys), end = start + nr_pages, pfn;
 	unsigned int order;
 
-	if (!PAGE_ALIGNED(phys) || !nr_pages)
+	if (!PAGE_ALIGNED(phys) || !nr_pages || !kho_pfn_ok(start, nr_pages))
 		return NULL;
-	/* All or nothing: check every block before claiming any. */
+	/*
+	 * All or nothing: check every block, then claim them all, under one
+	 * hold of the lock, so that a concurrent restore of an overlapping
+	 * range can take either all of them or none.
+	 */
 	scoped_guard(mutex, &kho_in.lock) {
 		if (!kho_in.active)
 			return NULL;
@@ -696,11 +760,18 @@ struct page *kho_restore_pages(phys_addr_t phys, unsigned long nr_pages)
 			if (!kho_tracker_test(&kho_in.tracker, kho_key_encode(pfn, order)))
 				return NULL;
 		}
+		for (pfn = start; pfn < end; pfn += 1UL << order) {
+			u64 key;
+
+			order = block_order(pfn, end);
+			key = kho_key_encode(pfn, order);
+			WARN_ON_ONCE(kho_tracker_clear(&kho_in.tracker, key));
+			kho_in.stats.restored_pages += 1UL << order;
+		}
 	}
 	for (pfn = start; pfn < end; pfn += 1UL << order) {
 		order = block_order(pfn, end);
-		if (kho_claim_block(pfn, order, order) < 0)
-			return NULL;	/* raced with another restore */
+		trace_kho_restore(pfn, order, 0);
 		kho_init_pages(pfn_to_page(pfn), 1UL << order, false);
 	}
 	return pfn_to_page(start);
@@ -801,6 +872,97 @@ static bool __init kho_preserved_range_ok(phys_addr_t addr, phys_addr_t size)
 	       !kho_overlaps_kernel(addr, size) && !kho_in_scratch(addr, size);
 }
 
+/*
+ * Bytes of memory map (struct page) the RAM memblock knows needs; with
+ * SPARSEMEM every section that holds RAM gets a whole one.
+ */
+static phys_addr_t __init kho_memmap_size(void)
+{
+#ifdef CONFIG_SPARSEMEM
+	unsigned long start, end, first, last, prev = ULONG_MAX, sections = 0;
+	int i;
+
+	for_each_mem_pfn_range(i, MAX_NUMNODES, &start, &end, NULL) {
+		first = pfn_to_section_nr(start);
+		last = pfn_to_section_nr(end - 1);
+		if (first == prev)
+			first++;
+		if (first <= last)
+			sections += last - first + 1;
+		prev = last;
+	}
+	return (phys_addr_t)sections * PAGES_PER_SECTION * sizeof(struct page);
+#else
+	return (memblock_phys_mem_size() >> PAGE_SHIFT) * sizeof(struct page);
+#endif
+}
+
+/* Bytes of [@addr, @addr + @size) that memblock has not reserved. */
+static phys_addr_t __init kho_unreserved(phys_addr_t addr, phys_addr_t size)
+{
+	phys_addr_t free = size, rs, re;
+	u64 i;
+
+	for_each_reserved_mem_range(i, &rs, &re) {
+		rs = max(rs, addr);
+		re = min(re, addr + size);
+		if (rs < re)
+			free -= re - rs;
+	}
+	return free;
+}
+
+/*
+ * Is the scratch received enough for this kernel's early boot: its memory
+ * map and KHO_SCRATCH_EARLY more, in what kexec did not already fill, with
+ * KHO_SCRATCH_LOW_MIN of it below 4 GiB? A kernel confined to too little
+ * scratch cannot boot at all, so a handover that fails this is refused.
+ */
+static const char *__init kho_scratch_enough(void)
+{
+	phys_addr_t need = kho_memmap_size() + KHO_SCRATCH_EARLY, free = 0, low = 0, f;
+	unsigned int i;
+
+	for (i = 0; i < kho_nr_scratch; i++) {
+		f = kho_unreserved(kho_scratch[i].addr, kho_scratch[i].size);
+		free += f;
+		if (kho_scratch[i].addr + kho_scratch[i].size <= SZ_4G)
+			low += f;
+	}
+	if (free < need || low < KHO_SCRATCH_LOW_MIN) {
+		pr_err("scratch areas have %llu MiB free, %llu MiB below 4 GiB; this machine needs %llu MiB, %lu MiB below 4 GiB\n",
+		       (u64)free >> 20, (u64)low >> 20, (u64)need >> 20,
+		       (unsigned long)KHO_SCRATCH_LOW_MIN >> 20);
+		return "scratch areas too small for this machine's early boot";
+	}
+	return NULL;
+}
+
+/* Confine memblock to the scratch areas (and the first MiB), or change nothing. */
+static const char *__init kho_confine_to_scratch(void)
+{
+	unsigned int i;
+
+	/*
+	 * The first MiB is always reserved by x86 and never preserved, and
+	 * the real-mode trampoline must be allocated there.
+	 */
+	if (memblock_mark_kho_scratch(0, SZ_1M))
+		goto err;
+	for (i = 0; i < kho_nr_scratch; i++)
+		if (memblock_mark_kho_scratch(kho_scratch[i].addr, kho_scratch[i].size))
+			goto err_clear;
+	memblock_set_kho_scratch_only();
+	return NULL;
+
+err_clear:
+	while (i--)
+		memblock_clear_kho_scratch(kho_scratch[i].addr, kho_scratch[i].size);
+	memblock_clear_kho_scratch(0, SZ_1M);
+err:
+	return "cannot mark the scratch areas in memblock";
+}
+
 /**
  * kho_populate - accept the handover described by the boot protocol
  * @fdt_phys: physical address of the root tree
@@ -883,18 +1045,17 @@ void __init kho_populate(phys_addr_t fdt_phys, u64 fdt_len, phys_addr_t scratch_
 	if (kho_in_scratch(fdt_phys, fdt_len) ||
 	    (kho_in.tracker.root && !kho_preserved_range_ok(kho_in.tracker.root, PAGE_SIZE)))
 		goto err;
+	why = kho_scratch_enough();
+	if (why)
+		goto err;
 
 	early_memunmap(ser, scratch_len);
+	ser = NULL;
 	early_memunmap(fdt, fdt_len);
-
-	/*
-	 * The first MiB is always reserved by x86 and never preserved, and
-	 * the real-mode trampoline must be allocated there.
-	 */
-	memblock_mark_kho_scratch(0, SZ_1M);
-	for (i = 0; i < nr; i++)
-		memblock_mark_kho_scratch(kho_scratch[i].addr, kho_scratch[i].size);
-	memblock_set_kho_scratch_only();
+	fdt = NULL;
+	why = kho_confine_to_scratch();
+	if (why)
+		goto err;
 
 	kho_in.fdt_phys = fdt_phys;
 	kho_in.active = true;
@@ -1030,15 +1191,22 @@ err:
 	return -EINVAL;
 }
 
-/* Cold boot: find scratch areas. They stay free memory, movable-only. */
+/*
+ * Cold boot: find scratch areas. They stay free memory, movable-only. The
+ * memory map of all RAM goes to the area anywhere, whole; what else early
+ * boot reserved, scaled, to both (see KHO_SCRATCH_MIN and kho_scratch=).
+ */
 static void __init kho_reserve_scratch(void)
 {
-	phys_addr_t reserved = memblock_reserved_size(), size[2], addr;
+	phys_addr_t memmap = kho_memmap_size(), rest, size[2], addr;
 	phys_addr_t limit[2] = { SZ_4G, MEMBLOCK_ALLOC_ACCESSIBLE };
 	unsigned int i;
 
-	size[0] = kho_scratch_low ?: div_u64((u64)reserved * kho_scratch_scale, 100);
-	size[1] = kho_scratch_global ?: div_u64((u64)reserved * kho_scratch_scale, 100);
+	rest = memblock_reserved_size();
+	rest = rest > memmap ? rest - memmap : 0;
+	rest = div_u64((u64)rest * kho_scratch_scale, 100);
+	size[0] = kho_scratch_low ?: rest;
+	size[1] = kho_scratch_global ?: memmap + KHO_SCRATCH_EARLY + rest;
 	for (i = 0; i < 2; i++) {
 		size[i] = ALIGN(max_t(phys_addr_t, size[i], KHO_SCRATCH_MIN), KHO_SCRATCH_ALIGN);
 		addr = memblock_phys_alloc_range(size[i], KHO_SCRATCH_ALIGN, 0, limit[i]);
@@ -1121,6 +1289,25 @@ int kho_fill_kimage(struct kimage *image)
 	image->kho.scratch = virt_to_phys(kho_out.scratch);
 	image->kho.scratch_size = kho_nr_scratch * sizeof(*kho_out.scratch);
 	return 0;
+}
+
+/**
+ * kho_image_carries_handover - will this kexec image hand memory over
+ * @image: a loaded kexec image
+ *
+ * Only an image loaded with kexec_file_load() while KHO is on carries the
+ * handover (kexec_load() images are built by userspace and know nothing of
+ * it), and only if it does not return to this kernel (kexec jump).
+ *
+ * Return: true if the next kernel will receive what is preserved.
+ */
+bool kho_image_carries_handover(const struct kimage *image)
+{
+#ifdef CONFIG_KEXEC_JUMP
+	if (image->preserve_context)
+		return false;
+#endif
+	return image->type == KEXEC_TYPE_DEFAULT && image->kho.fdt;
 }
 
 /**
@@ -1234,7 +1421,8 @@ static int kho_corrupt_overlap(u64 key, void *arg)
  * kho_debug_corrupt - damage the outgoing handover on purpose (tests only)
  * @what: "compatible" (wrong version), "fdt" (bad header), "tracker" (root
  *	  outside RAM), "node" (a table entry outside RAM), "overlap" (two
- *	  preserved blocks overlap) or "scratch" (an area beyond RAM)
+ *	  preserved blocks overlap), "scratch" (an area beyond RAM) or
+ *	  "small-scratch" (every area cut to 2 MiB, too little to boot in)
  *
  * The handover is unusable in this kernel afterwards: only kexec.
  *
@@ -1274,6 +1462,13 @@ int kho_debug_corrupt(const char *what)
 	}
 	if (sysfs_streq(what, "scratch")) {
 		kho_out.scratch[0].size = 1ULL << 50;
+		return 0;
+	}
+	if (sysfs_streq(what, "small-scratch")) {
+		unsigned int i;
+
+		for (i = 0; i < kho_nr_scratch; i++)
+			kho_out.scratch[i].size = min_t(u64, kho_out.scratch[i].size, SZ_2M);
 		return 0;
 	}
 	return -EINVAL;

@@ -15,7 +15,7 @@
  *   ``bytes`` and ``tracker_bytes`` (the metadata cost) lines
  * - ``corrupt`` (KEXEC_HANDOVER_DEBUG only, write-only): damage the
  *   handover on purpose, for tests: ``compatible``, ``fdt``, ``tracker``,
- *   ``node``, ``overlap``, ``scratch``
+ *   ``node``, ``overlap``, ``scratch``, ``small-scratch``
  *
  * ``/sys/kernel/debug/kho/in/`` (present only after a KHO boot):
  *

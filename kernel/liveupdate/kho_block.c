@@ -22,8 +22,9 @@
  * Incoming, kho_block_set_restore() claims the chain block by block. Each
  * block must be preserved memory (so a cycle, which would claim a block
  * twice, fails), hold 1..capacity entries, and the chain must be no longer
- * than the entry count (and KHO_BLOCK_MAX_BLOCKS) and add up to it. On any
- * failure every block claimed so far is given back.
+ * than the entry count and add up to it. There is no other limit: what an
+ * outgoing set could hold, an incoming one can. On any failure every block
+ * claimed so far is given back.
  */
 
 #define pr_fmt(fmt) "kho_block: " fmt
@@ -355,7 +356,7 @@ int kho_block_set_restore(struct kho_block_set *set, const struct kho_block_set_
 	if (!phys && ser->count)
 		goto err;
 	/* Every block holds at least one entry: no chain is longer than that. */
-	max_blocks = min_t(u64, ser->count, KHO_BLOCK_MAX_BLOCKS);
+	max_blocks = ser->count;
 	set->incoming = true;
 	while (phys) {
 		struct kho_block_header_ser *hdr;

@@ -347,7 +347,70 @@ static void kho_block_corrupt_chain_rejected(struct kunit *test)
 	corrupt_and_restore(test, *(const enum corruption *)test->param_value);
 }
 
+/*
+ * A chain longer than any old fixed cap (65,536 blocks) restores: a set
+ * holds what its writer could write. One entry per block, so the chain has
+ * as many blocks as entries; its own pages, and restore trusts them.
+ */
+#define LONG_CHAIN_BLOCKS	(65536 + 64)
+
+static void *long_chain_restore(phys_addr_t phys)
+{
+	return phys_to_virt(phys);
+}
+
+static void long_chain_put(void *block)
+{
+	__free_page(virt_to_page(block));
+}
+
+static const struct kho_block_mem_ops long_chain_ops = {
+	.restore = long_chain_restore,
+	.put = long_chain_put,
+};
+
+static void kho_block_long_chain_restores(struct kunit *test)
+{
+	size_t esize = PAGE_SIZE - sizeof(struct kho_block_header_ser);
+	struct kho_block_set_ser ser = { .compatible = KHO_BLOCK_COMPATIBLE };
+	struct kho_block_header_ser *hdr;
+	struct kho_block_set set;
+	phys_addr_t next = 0;
+	unsigned long i;
+
+	ser.entry_size = esize;
+	ser.block_size = PAGE_SIZE;
+	for (i = 0; i < LONG_CHAIN_BLOCKS; i++) {
+		struct page *page = alloc_page(GFP_KERNEL | __GFP_NOWARN);
+
+		if (!page)
+			break;
+		hdr = page_address(page);
+		hdr->next = next;
+		hdr->count = 1;
+		next = page_to_phys(page);
+	}
+	ser.head = next;
+	ser.count = i;
+	if (i < LONG_CHAIN_BLOCKS) {
+		/* Give back what was allocated, then say why. */
+		while (next) {
+			hdr = phys_to_virt(next);
+			next = hdr->next;
+			__free_page(virt_to_page(hdr));
+		}
+		KUNIT_FAIL(test, "not enough memory for %u blocks", LONG_CHAIN_BLOCKS);
+		return;
+	}
+	kho_block_set_init(&set, esize);
+	set.ops = &long_chain_ops;
+	KUNIT_EXPECT_EQ(test, kho_block_set_restore(&set, &ser), 0);
+	KUNIT_EXPECT_EQ(test, set.nr_blocks, (unsigned long)LONG_CHAIN_BLOCKS);
+	kho_block_set_destroy(&set);
+}
+
 static struct kunit_case kho_block_cases[] = {
+	KUNIT_CASE(kho_block_long_chain_restores),
 	KUNIT_CASE(kho_block_empty_set),
 	KUNIT_CASE(kho_block_exactly_full_block),
 	KUNIT_CASE(kho_block_crosses_blocks_both_ways),

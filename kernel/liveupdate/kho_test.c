@@ -10,7 +10,9 @@
  * previous kernel. If there is one, it restores the folio table (a
  * preserved vmalloc area) and every folio it lists, checks each folio's
  * order and checksum, checks that a second restore and the restore of
- * memory that was never preserved both fail, and frees it all. Then it
+ * memory that was never preserved both fail, races two threads restoring
+ * overlapping page ranges (one must get its whole range, the other
+ * nothing, and no page may be claimed by neither), and frees it all. Then it
  * preserves a new generation for the next kernel: folios of random orders
  * filled with random data, kho_test.mb MiB in total (default 64), their
  * table, and the blob that names them.
@@ -25,7 +27,9 @@
 
 #define pr_fmt(fmt) "KHO-TEST: " fmt
 
+#include <linux/completion.h>
 #include <linux/io.h>
+#include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/kexec_handover.h>
 #include <linux/mm.h>
@@ -33,11 +37,14 @@
 #include <linux/random.h>
 #include <linux/vmalloc.h>
 
+#include "kexec_handover_internal.h"
+
 #define KHO_TEST_NAME		"kho-test"
-#define KHO_TEST_COMPATIBLE	"kho-test-v2"
+#define KHO_TEST_COMPATIBLE	"kho-test-v3"
 #define KHO_TEST_REMOVED	"kho-test-removed"
 #define KHO_TEST_RANGE_PAGES	5	/* preserved as blocks of 4 and 1 pages */
 #define KHO_TEST_MAGIC		0x4b484f54	/* "KHOT" */
+#define KHO_TEST_RACES		64	/* ranges restored by two threads at once */
 
 static unsigned int kho_test_mb = 64;
 module_param_named(mb, kho_test_mb, uint, 0444);
@@ -75,6 +82,8 @@ struct kho_test_folio {
  * @range_csum: checksum of the range
  * @unpreserved_phys: a folio that was preserved, then unpreserved before
  *		      the kexec: the next kernel must not restore it
+ * @race_phys: ranges of KHO_TEST_RANGE_PAGES pages kept with
+ *	       kho_preserve_pages(), restored by two threads at once
  */
 struct kho_test_blob {
 	char compatible[16];
@@ -87,6 +96,7 @@ struct kho_test_blob {
 	u64 range_phys;
 	u64 range_csum;
 	u64 unpreserved_phys;
+	u64 race_phys[KHO_TEST_RACES];
 } __packed;
 
 static u64 kho_test_csum(const void *buf, size_t len)
@@ -145,6 +155,86 @@ static bool kho_test_restore_range(const struct kho_test_blob *blob)
 	return ok;
 }
 
+struct kho_test_race {
+	phys_addr_t phys;
+	atomic_t go;
+	struct page *won;
+	struct completion done;
+};
+
+/* The other thread: the last page of the range alone. */
+static int kho_test_race_thread(void *arg)
+{
+	struct kho_test_race *r = arg;
+
+	atomic_inc(&r->go);
+	while (atomic_read(&r->go) < 2)
+		cond_resched();
+	r->won = kho_restore_pages(r->phys + (KHO_TEST_RANGE_PAGES - 1) * PAGE_SIZE, 1);
+	complete(&r->done);
+	return 0;
+}
+
+/*
+ * Each range was preserved as a block of 4 pages and a block of 1. This
+ * thread restores the whole range while another restores its last page:
+ * either may win, but a restore that loses must claim nothing. Every page
+ * restored is counted against the incoming statistics and freed.
+ */
+static bool kho_test_restore_races(const struct kho_test_blob *blob)
+{
+	unsigned long claimed_before, claimed_after, got = 0;
+	struct kho_in_stats st;
+	struct kho_test_race r;
+	struct page *whole;
+	int i, j;
+
+	kho_in_stats_get(&st);
+	claimed_before = st.restored_pages;
+	for (i = 0; i < KHO_TEST_RACES; i++) {
+		struct task_struct *t;
+
+		r.phys = blob->race_phys[i];
+		r.won = NULL;
+		atomic_set(&r.go, 0);
+		init_completion(&r.done);
+		t = kthread_run(kho_test_race_thread, &r, "kho-test-race");
+		if (IS_ERR(t))
+			return false;
+		atomic_inc(&r.go);
+		while (atomic_read(&r.go) < 2)
+			cond_resched();
+		whole = kho_restore_pages(r.phys, KHO_TEST_RANGE_PAGES);
+		wait_for_completion(&r.done);
+		if (whole && r.won)
+			return false;	/* the last page handed out twice */
+		if (whole) {
+			for (j = 0; j < KHO_TEST_RANGE_PAGES; j++)
+				__free_page(whole + j);
+			got += KHO_TEST_RANGE_PAGES;
+		} else if (r.won) {
+			/* The first four pages are still preserved, as one block. */
+			__free_page(r.won);
+			whole = kho_restore_pages(r.phys, KHO_TEST_RANGE_PAGES - 1);
+			if (!whole)
+				return false;
+			for (j = 0; j < KHO_TEST_RANGE_PAGES - 1; j++)
+				__free_page(whole + j);
+			got += KHO_TEST_RANGE_PAGES;
+		} else {
+			return false;
+		}
+	}
+	kho_in_stats_get(&st);
+	claimed_after = st.restored_pages;
+	if (claimed_after - claimed_before != got) {
+		pr_err("range races: %lu pages claimed, %lu handed out\n",
+		       claimed_after - claimed_before, got);
+		return false;
+	}
+	return true;
+}
+
 static int kho_test_restore(u32 *generation)
 {
 	struct kho_test_folio *table = NULL;
@@ -156,7 +246,8 @@ static int kho_test_restore(u32 *generation)
 	size_t size;
 	int err;
 
-	err = kho_retrieve_subtree(KHO_TEST_NAME, &phys, &size);
+	blob = kho_restore_subtree(KHO_TEST_NAME, &size);
+	err = PTR_ERR_OR_ZERO(blob);
 	if (err == -ENOENT) {
 		pr_info("no handover from a previous test (%s)\n",
 			is_kho_boot() ? "KHO boot without a test subtree" :
@@ -167,7 +258,6 @@ static int kho_test_restore(u32 *generation)
 		pr_err("restore FAILED: subtree lookup: %pe\n", ERR_PTR(err));
 		return err;
 	}
-	blob = phys_to_virt(phys);
 	why = "malformed blob";
 	if (size < sizeof(*blob) || strncmp(blob->compatible, KHO_TEST_COMPATIBLE,
 					    sizeof(blob->compatible)) ||
@@ -218,16 +308,22 @@ static int kho_test_restore(u32 *generation)
 	if (kho_test_restore_unpreserved())
 		goto fail;
 	why = "a folio unpreserved before the kexec was restored";
-	if (kho_restore_folio(blob->unpreserved_phys))
+	if (kho_restore_folio(blob->unpreserved_phys)) {
+		pr_err("the folio at %#llx was unpreserved before the kexec\n",
+		       blob->unpreserved_phys);
 		goto fail;
+	}
 	why = "a subtree removed before the kexec was found";
 	if (kho_retrieve_subtree(KHO_TEST_REMOVED, &phys, NULL) != -ENOENT)
 		goto fail;
 	why = "page range not restored or corrupt";
 	if (!kho_test_restore_range(blob))
 		goto fail;
+	why = "racing restores of overlapping ranges claimed pages nobody got";
+	if (!kho_test_restore_races(blob))
+		goto fail;
 
-	pr_info("restore succeeded: generation %u, %llu folios, %llu MiB, checksums match, table of %u vmalloc pages, page range intact, second restore and unpreserved memory refused; restore took %llu us\n",
+	pr_info("restore succeeded: generation %u, %llu folios, %llu MiB, checksums match, table of %u vmalloc pages, page range intact, second restore and unpreserved memory refused, range races clean; restore took %llu us\n",
 		blob->generation, blob->nr_folios, bytes >> 20, blob->table.total_pages,
 		div_u64(restore_ns, NSEC_PER_USEC));
 	*generation = blob->generation;
@@ -243,17 +339,52 @@ out:
 		folio_put(folios[i]);
 	kvfree(folios);
 	vfree(table);
-	if (!err)
-		kho_restore_free(blob);
+	folio_put(virt_to_folio(blob));
+	return err;
+}
+
+static void kho_test_unpreserve_ranges(u64 *phys, int n)
+{
+	while (n--) {
+		struct page *page = pfn_to_page(PHYS_PFN(phys[n]));
+
+		kho_unpreserve_pages(page, KHO_TEST_RANGE_PAGES);
+		__free_pages(page, get_order(KHO_TEST_RANGE_PAGES * PAGE_SIZE));
+	}
+}
+
+/* Page ranges preserved with kho_preserve_pages(), filled from @state. */
+static int kho_test_preserve_ranges(u64 *phys, int n, u64 *state)
+{
+	unsigned int order = get_order(KHO_TEST_RANGE_PAGES * PAGE_SIZE);
+	int i, err;
+
+	for (i = 0; i < n; i++) {
+		struct page *range = alloc_pages(GFP_KERNEL, order);
+
+		if (!range) {
+			err = -ENOMEM;
+			goto err_unpreserve;
+		}
+		kho_test_fill(page_address(range), KHO_TEST_RANGE_PAGES * PAGE_SIZE, state);
+		err = kho_preserve_pages(range, KHO_TEST_RANGE_PAGES);
+		if (err) {
+			__free_pages(range, order);
+			goto err_unpreserve;
+		}
+		phys[i] = page_to_phys(range);
+	}
+	return 0;
+
+err_unpreserve:
+	kho_test_unpreserve_ranges(phys, i);
 	return err;
 }
 
 static void kho_test_unpreserve_extras(struct kho_test_blob *blob)
 {
-	struct page *page = pfn_to_page(PHYS_PFN(blob->range_phys));
-
-	kho_unpreserve_pages(page, KHO_TEST_RANGE_PAGES);
-	__free_pages(page, get_order(KHO_TEST_RANGE_PAGES * PAGE_SIZE));
+	kho_test_unpreserve_ranges(blob->race_phys, KHO_TEST_RACES);
+	kho_test_unpreserve_ranges(&blob->range_phys, 1);
 }
 
 /*
@@ -263,26 +394,22 @@ static void kho_test_unpreserve_extras(struct kho_test_blob *blob)
  */
 static int kho_test_preserve_extras(struct kho_test_blob *blob, u64 *state)
 {
-	unsigned int order = get_order(KHO_TEST_RANGE_PAGES * PAGE_SIZE);
-	struct page *range = alloc_pages(GFP_KERNEL, order);
 	struct folio *gone;
 	int err;
 
-	if (!range)
-		return -ENOMEM;
-	kho_test_fill(page_address(range), KHO_TEST_RANGE_PAGES * PAGE_SIZE, state);
-	err = kho_preserve_pages(range, KHO_TEST_RANGE_PAGES);
-	if (err) {
-		__free_pages(range, order);
+	err = kho_test_preserve_ranges(&blob->range_phys, 1, state);
+	if (err)
 		return err;
-	}
-	blob->range_phys = page_to_phys(range);
-	blob->range_csum = kho_test_csum(page_address(range), KHO_TEST_RANGE_PAGES * PAGE_SIZE);
+	blob->range_csum = kho_test_csum(phys_to_virt(blob->range_phys),
+					 KHO_TEST_RANGE_PAGES * PAGE_SIZE);
+	err = kho_test_preserve_ranges(blob->race_phys, KHO_TEST_RACES, state);
+	if (err)
+		goto err_range;
 
 	gone = folio_alloc(GFP_KERNEL, 0);
 	if (!gone) {
 		err = -ENOMEM;
-		goto err_range;
+		goto err_races;
 	}
 	err = kho_preserve_folio(gone);
 	if (!err) {
@@ -293,20 +420,28 @@ static int kho_test_preserve_extras(struct kho_test_blob *blob, u64 *state)
 			kho_unpreserve_folio(gone);
 	}
 	blob->unpreserved_phys = PFN_PHYS(folio_pfn(gone));
-	folio_put(gone);
-	if (err)
-		goto err_range;
+	/*
+	 * Keep it allocated for good: freed, the page could be preserved by
+	 * another owner, and the next kernel's check would then restore
+	 * memory that was rightly preserved.
+	 */
+	if (err) {
+		folio_put(gone);
+		goto err_races;
+	}
 
 	err = kho_add_subtree(KHO_TEST_REMOVED, blob, sizeof(*blob));
 	if (!err && kho_add_subtree(KHO_TEST_REMOVED, blob, sizeof(*blob)) != -EEXIST)
 		err = -EINVAL;	/* a name can be used once */
 	kho_remove_subtree(blob);
 	if (err)
-		goto err_range;
+		goto err_races;
 	return 0;
 
+err_races:
+	kho_test_unpreserve_ranges(blob->race_phys, KHO_TEST_RACES);
 err_range:
-	kho_test_unpreserve_extras(blob);
+	kho_test_unpreserve_ranges(&blob->range_phys, 1);
 	return err;
 }
 

@@ -23,12 +23,14 @@
  *
  * The owner keeps the set's description, &struct kho_block_set_ser, in its
  * own serialized state. An empty set has @head 0 and @count 0.
+ *
+ * There is no limit on the length of a chain, on either side: whatever a
+ * kernel can write, the next one can read. A receiving kernel bounds the
+ * walk by @count (every block holds at least one entry) and by the blocks
+ * being preserved memory, each of which can be claimed only once.
  */
 
 #define KHO_BLOCK_COMPATIBLE	"kho-block-v1"
-
-/* A receiving kernel accepts at most this many blocks in one set (256 MiB). */
-#define KHO_BLOCK_MAX_BLOCKS	65536
 
 /**
  * struct kho_block_header_ser - start of every block
