@@ -28,7 +28,7 @@ ifneq ($(filter check demo,$(MAKECMDGOALS)),)
 $(shell rm -f $(BUILD)/timings.log)
 endif
 
-.PHONY: all help deps kernel initramfs check demo bench vm vmtest clean
+.PHONY: all help deps kernel initramfs check demo bench bigmem vm vmtest clean
 
 all: initramfs
 
@@ -39,6 +39,7 @@ help:
 	@echo "  make initramfs  guest programs + initramfs"
 	@echo "  make vmtest T=TEST[,TEST] CYCLES=N [APPEND=params]   one VM run"
 	@echo "  make bench      benchmarks (table + JSON in $(BUILD)/bench)"
+	@echo "  make bigmem     KHO/LUO on 64, 128 and 256 GiB guests (BIGMEM_SIZES=)"
 	@echo "  make vm         guest shell on this terminal (Ctrl-A X quits)"
 	@echo "  make clean      remove $(BUILD)"
 
@@ -63,6 +64,9 @@ demo: initramfs
 
 bench: initramfs
 	@mk/bench.sh
+
+bigmem: initramfs
+	@mk/bigmem.sh
 
 vmtest: initramfs
 	@$(VMTEST) -t $(T) -c $(CYCLES) -m $(MEM) -a "$(APPEND)" -K $(SELFTESTS)/kunit.suites

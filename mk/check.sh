@@ -45,7 +45,7 @@ step "kexec-kho-${CYCLES}-cycles" "${VMTEST[@]}" "${KUNIT[@]}" -n kexec-kho \
 # Negative KHO runs: the next kernel ignores or rejects the handover and
 # boots cold, losing no memory.
 step kho-next-kernel-kho-off "${VMTEST[@]}" -n kho-off -t lu_kho -c 1 -a "lu.kho=off"
-for what in compatible fdt tracker node overlap scratch; do
+for what in compatible fdt tracker node overlap scratch small-scratch; do
 	step "kho-corrupt-$what" "${VMTEST[@]}" -n "kho-corrupt-$what" -t lu_kho -c 1 \
 		-a "lu.kho=corrupt=$what"
 done
@@ -54,15 +54,25 @@ done
 # own guest so that one test's sessions cannot mask another's.
 step luo-api "${VMTEST[@]}" -n luo-api -t liveupdate -c 0
 for t in luo_kexec_simple luo_multi_session luo_empty_session luo_freeze_fail \
-	 luo_stress_sessions luo_stress_files; do
+	 luo_stress_sessions luo_stress_files luo_retrieve_race luo_close_after_serialize \
+	 luo_kexec_load; do
 	step "$t" "${VMTEST[@]}" -n "$t" -t "$t" -c 1
 done
 # memfd preservation: contents, position, seals, sparse files, THP, frozen
 # size, accounting, 1,000 memfds.
 step lu_memfd "${VMTEST[@]}" -n lu_memfd -t lu_memfd -c 1 -m 3G
+# Every size (0, 1, odd, past EOF with THP), mode and exec seal; pages that
+# were swapped out (a swap disk); writers running through reboot(KEXEC).
+step lu_memfd_shapes "${VMTEST[@]}" -n lu_memfd_shapes -t lu_memfd_shapes -c 1
+step lu_memfd_swap "${VMTEST[@]}" -n lu_memfd_swap -t lu_memfd_swap -c 1 -D 1G
+step lu_memfd_writers "${VMTEST[@]}" -n lu_memfd_writers -t lu_memfd_writers -c 1
+# A large host: scratch sized for a 160 GiB memory map keeps KHO on (its
+# RAM is a sparse file; make bigmem runs 64, 128 and 256 GiB).
+step large-host-160G "${VMTEST[@]}" -n large-host-160G -t lu_memfd_shapes -c 1 -m 160G \
+	-B "$BUILD/bigmem" -T 900
 # Retrieved memory is charged to the retrieving task's cgroup; damaged folio
 # records fail that memfd's retrieve and free its memory.
-for m in memcg corrupt=index corrupt=order corrupt=pfn; do
+for m in memcg corrupt=index corrupt=index-wrap corrupt=order corrupt=order-huge corrupt=pfn; do
 	step "memfd-${m/=/-}" "${VMTEST[@]}" -n "memfd-${m/=/-}" -t lu_memfd_misc -c 1 -a "lu.memfd=$m"
 done
 # The liveupdate trace events fire at every step, on both sides of a kexec.
@@ -84,7 +94,7 @@ step lu-trace-export-prometheus "$LU_ROOT/tools/lu-trace/tests/prom_test.sh" \
 # Prometheus rules (promtool check and unit tests) and the Grafana dashboards.
 step dashboards "$LU_ROOT/dashboards/check.sh"
 # Incoming LUO state is untrusted: damaged state is logged and LUO starts empty.
-for what in compatible chain session; do
+for what in compatible chain session released; do
 	step "luo-corrupt-$what" "${VMTEST[@]}" -n "luo-corrupt-$what" -t luo_corrupt -c 1 \
 		-a "lu.luo=$what"
 done

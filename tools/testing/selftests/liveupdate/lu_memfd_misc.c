@@ -5,9 +5,13 @@
  *
  *   memcg          a retrieved memfd is charged to the memory cgroup of the
  *                  task that retrieves it: memory.current of a fresh cgroup
- *                  grows by the memfd's size
+ *                  grows by the memfd's size; a retrieve that hits the
+ *                  cgroup's memory.max fails with ENOMEM, charges nothing
+ *                  and destroys nothing: the same retrieve succeeds once
+ *                  the limit is raised
  *   corrupt=WHAT   a memfd whose folio records were damaged at freeze (a
- *                  LIVEUPDATE_TEST hook: "index", "order" or "pfn") fails to
+ *                  LIVEUPDATE_TEST hook: "index", "index-wrap", "order",
+ *                  "order-huge" or "pfn") fails to
  *                  retrieve with EINVAL and its memory is freed, while the
  *                  other memfd of the session comes back intact
  */
@@ -126,9 +130,22 @@ static void stage2_memcg(int s)
 	snprintf(pid, sizeof(pid), "%d", getpid());
 	luo_require(lu_write_file(CG "/lu-retrieve/cgroup.procs", pid), "moved into lu-retrieve");
 	before = read_number(CG "/lu-retrieve/memory.current");
+	luo_require(lu_write_file(CG "/lu-retrieve/memory.max", "33554432"),
+		    "memory.max 32 MiB, below the 128 MiB memfd");
 	fd = luo_retrieve_fd(s, 1);
 	after = read_number(CG "/lu-retrieve/memory.current");
-	luo_check(fd >= 0 && memfd_ok(fd, BIG, 1), "128 MiB memfd retrieved intact");
+	luo_check(fd == -ENOMEM, "retrieve over the limit fails with ENOMEM (%s)",
+		  luo_strerror(fd));
+	luo_check(after - before < (1 << 20),
+		  "and leaves nothing charged: memory.current %lld -> %lld bytes", before, after);
+	if (fd >= 0)
+		close(fd);
+	lu_write_file(CG "/lu-retrieve/memory.max", "max");
+	before = read_number(CG "/lu-retrieve/memory.current");
+	fd = luo_retrieve_fd(s, 1);
+	after = read_number(CG "/lu-retrieve/memory.current");
+	luo_check(fd >= 0 && memfd_ok(fd, BIG, 1),
+		  "with the limit raised, the same retrieve succeeds: 128 MiB intact");
 	luo_check(after - before >= (long long)BIG - (1 << 20),
 		  "charged to the retrieving task's cgroup: memory.current %lld -> %lld bytes",
 		  before, after);
@@ -173,7 +190,7 @@ static void stage2(void)
 	bool memcg = !strcmp(mode, "memcg");
 	int luo, s;
 
-	ksft_set_plan(9);
+	ksft_set_plan(memcg ? 12 : 9);
 	luo = luo_open_device();
 	luo_require(luo >= 0, "open /dev/liveupdate (%s)", strerror(-luo));
 	s = luo_retrieve_session(luo, SESSION);
@@ -193,7 +210,7 @@ int main(int argc, char **argv)
 	ksft_print_header();
 	lu_cmdline_param("lu.memfd", mode, sizeof(mode));
 	if (strcmp(mode, "memcg") && strncmp(mode, "corrupt=", 8))
-		ksft_exit_fail_msg("lu.memfd=memcg|corrupt=index|order|pfn is required\n");
+		ksft_exit_fail_msg("lu.memfd=memcg|corrupt=index|index-wrap|order|order-huge|pfn is required\n");
 	if (stage == 1)
 		stage1();
 	else if (stage == 2)

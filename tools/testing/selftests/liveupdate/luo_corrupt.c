@@ -6,6 +6,12 @@
  * "compatible" (a version nobody reads), "chain" (a session block chain
  * shorter than its count) or "session" (an empty session name). Stage 2:
  * the kernel logged a clear error, booted, and LUO started empty but works.
+ *
+ * lu.luo=released damages nothing: stage 2 gives every preserved page
+ * back to the allocator (debugfs kho/in/release) before LUO reads its
+ * state. LUO must then find its state gone and start empty, not read
+ * memory that is no longer its own (owners restore their blob before they
+ * read it, so a release can never pull it from under them).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -41,7 +47,7 @@ int main(int argc, char **argv)
 	ksft_print_header();
 	lu_cmdline_param("lu.luo", what, sizeof(what));
 	if (!what[0])
-		ksft_exit_fail_msg("lu.luo=compatible|chain|session is required\n");
+		ksft_exit_fail_msg("lu.luo=compatible|chain|session|released is required\n");
 
 	if (lu_stage(argc, argv) == 1) {
 		int fd;
@@ -52,7 +58,9 @@ int main(int argc, char **argv)
 		f = test_file_create(42);
 		ret = s < 0 || f < 0 ? -EINVAL : luo_preserve_fd(s, f, 7);
 		ksft_test_result(!ret, "session_with_a_file_preserved\n");
-		fd = open("/sys/kernel/debug/liveupdate/corrupt", O_WRONLY | O_CLOEXEC);
+		fd = strcmp(what, "released") ?
+		     open("/sys/kernel/debug/liveupdate/corrupt", O_WRONLY | O_CLOEXEC) :
+		     open("/dev/null", O_WRONLY | O_CLOEXEC);
 		ret = fd < 0 ? -errno : (write(fd, what, strlen(what)) < 0 ? -errno : 0);
 		ksft_test_result(!ret, "corruption_requested (%s: %s)\n", what, strerror(-ret));
 		if (fd >= 0)
@@ -65,11 +73,15 @@ int main(int argc, char **argv)
 	}
 
 	ksft_set_plan(4);
+	if (!strcmp(what, "released") &&
+	    !lu_write_file("/sys/kernel/debug/kho/in/release", "1"))
+		ksft_exit_fail_msg("kho/in/release: %s\n", strerror(errno));
 	/* LUO reads the incoming state on the first open. */
 	luo = luo_open_device();
 	ksft_test_result(luo >= 0, "device_opens\n");
 	ksft_test_result(klog_has(!strcmp(what, "compatible") ?
 				  "liveupdate: incompatible live update state" :
+				  !strcmp(what, "released") ? "KHO: released " :
 				  "liveupdate: corrupt live update state"),
 			 "kernel_logged_the_%s_damage\n", what);
 	ret = luo < 0 ? luo : luo_retrieve_session(luo, SESSION);

@@ -250,14 +250,15 @@ static inline int luo_raise_nofile(rlim_t want)
 
 /*
  * Keep every open file of this process alive across the kexec: fork a
- * daemon that holds them and never exits. The daemon leaves the session
+ * daemon that holds them (daemonize() returns 0 in it, its pid in the
+ * parent; daemonize_and_hold() never returns in it). The daemon leaves the session
  * (so the runner's process group kill cannot reach it) and lets go of
  * stdio (so the runner sees the test's output end). Close the
  * /dev/liveupdate fd first: the device has one opener at a time and the
  * next test must be able to open it. Returns the daemon's pid in the
  * parent, or -errno; never returns in the daemon.
  */
-static inline pid_t daemonize_and_hold(void)
+static inline pid_t daemonize(void)
 {
 	pid_t pid;
 	int null;
@@ -284,6 +285,16 @@ static inline pid_t daemonize_and_hold(void)
 		close(STDOUT_FILENO);
 		close(STDERR_FILENO);
 	}
+	return 0;
+}
+
+/* daemonize(), and the daemon only holds what it has open, forever. */
+static inline pid_t daemonize_and_hold(void)
+{
+	pid_t pid = daemonize();
+
+	if (pid)
+		return pid;
 	for (;;)
 		pause();
 }
