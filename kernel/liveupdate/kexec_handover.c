@@ -23,16 +23,10 @@
  *    addresses of the root tree and the scratch array. The decompressor of
  *    the next kernel does not randomize its physical address on such a
  *    boot (the segments are already in scratch).
- * 4. **Next kernel, early** (kho_populate(), after memblock learned the
- *    RAM): the handover is validated and memblock is confined to the
- *    scratch areas and the first MiB.
- * 5. **Next kernel, mm init** (kho_memory_init(), before memblock hands
- *    memory to the page allocator): the tracker is walked twice, first only
- *    to validate every node and block (RAM, not the kernel, not scratch,
- *    bounded), then to reserve them. Then memblock may use all memory.
- *    If anything is wrong, nothing stays reserved and the kernel boots
- *    cold with a ``KHO:`` error.
- * 6. **Restore**: owners find their blobs with kho_retrieve_subtree() and
+ * 4. **Next kernel, boot**: the handover is checked (kho_check.c) and what
+ *    it preserves reserved before the page allocator starts (kho_boot.c);
+ *    anything wrong, and the kernel boots cold with a ``KHO:`` error.
+ * 5. **Restore**: owners find their blobs with kho_retrieve_subtree() and
  *    turn preserved memory back into folios, pages or vmalloc areas; each
  *    block can be restored once, with the order it was preserved with.
  *    Memory nobody restores stays reserved and is counted in debugfs
@@ -54,17 +48,13 @@
 #include <linux/libfdt.h>
 #include <linux/liveupdate.h>
 #include <linux/log2.h>
-#include <linux/memblock.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
-#include <linux/page-isolation.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/sched/clock.h>
 #include <linux/vmalloc.h>
-
-#include <asm/sections.h>
+#include <linux/xxhash.h>
 
 #include "../../mm/internal.h"
 #include "kexec_handover_internal.h"
@@ -73,7 +63,7 @@
 #define CREATE_TRACE_POINTS
 #include <trace/events/liveupdate.h>
 
-static bool kho_enable __ro_after_init = IS_ENABLED(CONFIG_KEXEC_HANDOVER_ENABLE_DEFAULT);
+bool kho_enable __ro_after_init = IS_ENABLED(CONFIG_KEXEC_HANDOVER_ENABLE_DEFAULT);
 
 /**
  * kho_is_enabled - is KHO on in this kernel (``kho=``)
@@ -92,80 +82,15 @@ static int __init kho_parse_enable(char *p)
 }
 early_param("kho", kho_parse_enable);
 
-/*
- * Scratch sizes. The next kernel allocates everything its early boot needs
- * inside scratch: its memory map (struct pages for all of RAM, which grows
- * with the machine), and the rest (kernel image and initrd placed there by
- * kexec, page tables, per-CPU areas, firmware tables...), which does not.
- * So the memory map is sized exactly (KHO_SCRATCH_MEMMAP), in the area
- * anywhere, and kho_scratch=N% (default 200 %) scales only the rest, as
- * memblock has it reserved in this kernel, into both areas.
- * kho_scratch=LOW,GLOBAL gives explicit sizes (K/M/G suffixes) for the area
- * below 4 GiB and the one anywhere. Each area is at least KHO_SCRATCH_MIN.
- * The next kernel checks that what it receives is enough for its own RAM
- * (KHO_SCRATCH_EARLY on top of its memory map) and boots cold otherwise.
- */
-#define KHO_SCRATCH_MIN		SZ_64M
-#define KHO_SCRATCH_EARLY	SZ_32M
-#define KHO_SCRATCH_LOW_MIN	SZ_16M
-#define KHO_SCRATCH_ALIGN	(PAGE_SIZE << pageblock_order)
-
-static unsigned int kho_scratch_scale __initdata = 200;
-static phys_addr_t kho_scratch_low __initdata, kho_scratch_global __initdata;
-
-static int __init kho_parse_scratch(char *p)
-{
-	char *end;
-
-	if (!p)
-		return -EINVAL;
-	end = strchr(p, '%');
-	if (end) {
-		char num[8];
-		unsigned int pct;
-
-		if (end - p >= sizeof(num) || end[1])
-			return -EINVAL;
-		strscpy(num, p, end - p + 1);
-		if (kstrtouint(num, 10, &pct) || !pct || pct > 10000)
-			return -EINVAL;
-		kho_scratch_scale = pct;
-		return 0;
-	}
-	kho_scratch_low = memparse(p, &end);
-	if (*end != ',')
-		return -EINVAL;
-	kho_scratch_global = memparse(end + 1, &end);
-	if (*end || !kho_scratch_low || !kho_scratch_global)
-		return -EINVAL;
-	return 0;
-}
-early_param("kho_scratch", kho_parse_scratch);
-
 /* The scratch areas of this kernel: reserved at cold boot, or received. */
-static struct kho_scratch kho_scratch[KHO_SCRATCH_MAX];
-static unsigned int kho_nr_scratch;
+struct kho_scratch kho_scratch[KHO_SCRATCH_MAX];
+unsigned int kho_nr_scratch;
 
-static struct {
-	struct mutex lock;		/* protects everything below */
-	struct kho_tracker tracker;
-	void *fdt;			/* root tree, one page */
-	struct kho_scratch_ser *scratch;	/* the array passed on, one page */
-	unsigned long blocks[KHO_ORDER_MAX + 1];
-	phys_addr_t synced_root;	/* root as written in the root tree */
-	bool ready;
-} kho_out = {
+struct kho_out_state kho_out = {
 	.lock = __MUTEX_INITIALIZER(kho_out.lock),
 };
 
-static struct {
-	struct mutex lock;		/* protects tracker and stats */
-	bool active;			/* a handover was accepted */
-	phys_addr_t fdt_phys;
-	void *fdt;
-	struct kho_tracker tracker;
-	struct kho_in_stats stats;
-} kho_in = {
+struct kho_in_state kho_in = {
 	.lock = __MUTEX_INITIALIZER(kho_in.lock),
 };
 
@@ -181,17 +106,19 @@ bool is_kho_boot(void)
 }
 EXPORT_SYMBOL_GPL(is_kho_boot);
 
-static bool range_overlaps(phys_addr_t a, phys_addr_t alen, phys_addr_t b, phys_addr_t blen)
-{
-	return a < b + blen && b < a + alen;
-}
-
-static bool kho_in_scratch(phys_addr_t addr, phys_addr_t size)
+/**
+ * kho_in_scratch - does a range overlap one of this kernel's scratch areas
+ * @addr: start
+ * @size: size in bytes
+ *
+ * Return: true if it does.
+ */
+bool kho_in_scratch(phys_addr_t addr, phys_addr_t size)
 {
 	unsigned int i;
 
 	for (i = 0; i < kho_nr_scratch; i++)
-		if (range_overlaps(addr, size, kho_scratch[i].addr, kho_scratch[i].size))
+		if (kho_ranges_overlap(addr, size, kho_scratch[i].addr, kho_scratch[i].size))
 			return true;
 	return false;
 }
@@ -853,425 +780,6 @@ err_free:
 EXPORT_SYMBOL_GPL(kho_restore_vmalloc);
 
 /* ---------------------------------------------------------------------- */
-/* Boot: receiving a handover                                             */
-/* ---------------------------------------------------------------------- */
-
-static phys_addr_t kho_kernel_start __initdata, kho_kernel_size __initdata;
-static u64 kho_boot_ns __initdata;	/* time this boot spent receiving */
-
-static bool __init kho_overlaps_kernel(phys_addr_t addr, phys_addr_t size)
-{
-	return range_overlaps(addr, size, kho_kernel_start, kho_kernel_size);
-}
-
-/* RAM, page aligned, not the kernel and not scratch: where preserved data may live. */
-static bool __init kho_preserved_range_ok(phys_addr_t addr, phys_addr_t size)
-{
-	return PAGE_ALIGNED(addr) && size && addr + size > addr &&
-	       memblock_is_region_memory(addr, size) &&
-	       !kho_overlaps_kernel(addr, size) && !kho_in_scratch(addr, size);
-}
-
-/*
- * Bytes of memory map (struct page) the RAM memblock knows needs; with
- * SPARSEMEM every section that holds RAM gets a whole one.
- */
-static phys_addr_t __init kho_memmap_size(void)
-{
-#ifdef CONFIG_SPARSEMEM
-	unsigned long start, end, first, last, prev = ULONG_MAX, sections = 0;
-	int i;
-
-	for_each_mem_pfn_range(i, MAX_NUMNODES, &start, &end, NULL) {
-		first = pfn_to_section_nr(start);
-		last = pfn_to_section_nr(end - 1);
-		if (first == prev)
-			first++;
-		if (first <= last)
-			sections += last - first + 1;
-		prev = last;
-	}
-	return (phys_addr_t)sections * PAGES_PER_SECTION * sizeof(struct page);
-#else
-	return (memblock_phys_mem_size() >> PAGE_SHIFT) * sizeof(struct page);
-#endif
-}
-
-/* Bytes of [@addr, @addr + @size) that memblock has not reserved. */
-static phys_addr_t __init kho_unreserved(phys_addr_t addr, phys_addr_t size)
-{
-	phys_addr_t free = size, rs, re;
-	u64 i;
-
-	for_each_reserved_mem_range(i, &rs, &re) {
-		rs = max(rs, addr);
-		re = min(re, addr + size);
-		if (rs < re)
-			free -= re - rs;
-	}
-	return free;
-}
-
-/*
- * Is the scratch received enough for this kernel's early boot: its memory
- * map and KHO_SCRATCH_EARLY more, in what kexec did not already fill, with
- * KHO_SCRATCH_LOW_MIN of it below 4 GiB? A kernel confined to too little
- * scratch cannot boot at all, so a handover that fails this is refused.
- */
-static const char *__init kho_scratch_enough(void)
-{
-	phys_addr_t need = kho_memmap_size() + KHO_SCRATCH_EARLY, free = 0, low = 0, f;
-	unsigned int i;
-
-	for (i = 0; i < kho_nr_scratch; i++) {
-		f = kho_unreserved(kho_scratch[i].addr, kho_scratch[i].size);
-		free += f;
-		if (kho_scratch[i].addr + kho_scratch[i].size <= SZ_4G)
-			low += f;
-	}
-	if (free < need || low < KHO_SCRATCH_LOW_MIN) {
-		pr_err("scratch areas have %llu MiB free, %llu MiB below 4 GiB; this machine needs %llu MiB, %lu MiB below 4 GiB\n",
-		       (u64)free >> 20, (u64)low >> 20, (u64)need >> 20,
-		       (unsigned long)KHO_SCRATCH_LOW_MIN >> 20);
-		return "scratch areas too small for this machine's early boot";
-	}
-	return NULL;
-}
-
-/* Confine memblock to the scratch areas (and the first MiB), or change nothing. */
-static const char *__init kho_confine_to_scratch(void)
-{
-	unsigned int i;
-
-	/*
-	 * The first MiB is always reserved by x86 and never preserved, and
-	 * the real-mode trampoline must be allocated there.
-	 */
-	if (memblock_mark_kho_scratch(0, SZ_1M))
-		goto err;
-	for (i = 0; i < kho_nr_scratch; i++)
-		if (memblock_mark_kho_scratch(kho_scratch[i].addr, kho_scratch[i].size))
-			goto err_clear;
-	memblock_set_kho_scratch_only();
-	return NULL;
-
-err_clear:
-	while (i--)
-		memblock_clear_kho_scratch(kho_scratch[i].addr, kho_scratch[i].size);
-	memblock_clear_kho_scratch(0, SZ_1M);
-err:
-	return "cannot mark the scratch areas in memblock";
-}
-
-/**
- * kho_populate - accept the handover described by the boot protocol
- * @fdt_phys: physical address of the root tree
- * @fdt_len: size of its buffer
- * @scratch_phys: physical address of the scratch array
- * @scratch_len: size of the scratch array in bytes
- *
- * Called by the architecture once memblock knows the RAM and before the
- * first memblock allocation. Everything is validated; on success memblock
- * is confined to the scratch areas (and the first MiB) until
- * kho_memory_init(). On failure the kernel boots cold.
- */
-void __init kho_populate(phys_addr_t fdt_phys, u64 fdt_len, phys_addr_t scratch_phys,
-			 u64 scratch_len)
-{
-	struct kho_scratch_ser *ser = NULL;
-	const fdt64_t *root = NULL;
-	unsigned int i, j, nr;
-	void *fdt = NULL;
-	const char *why;
-	int len;
-
-	u64 t0 = sched_clock();
-
-	if (!kho_enable) {
-		pr_info("handover from the previous kernel ignored (kho=off)\n");
-		return;
-	}
-	liveupdate_stamp_entry();
-	kho_kernel_start = __pa_symbol(_text);
-	kho_kernel_size = __pa_symbol(_end) - kho_kernel_start;
-
-	why = "bad root tree address or size";
-	if (!PAGE_ALIGNED(fdt_phys) || fdt_len < sizeof(struct fdt_header) ||
-	    fdt_len > KHO_FDT_MAX_SIZE || !memblock_is_region_memory(fdt_phys, fdt_len) ||
-	    kho_overlaps_kernel(fdt_phys, fdt_len))
-		goto err;
-	why = "bad scratch array address or size";
-	if (!scratch_len || scratch_len % sizeof(*ser) ||
-	    scratch_len > KHO_SCRATCH_MAX * sizeof(*ser) || !IS_ALIGNED(scratch_phys, 8) ||
-	    !memblock_is_region_memory(scratch_phys, scratch_len))
-		goto err;
-
-	fdt = early_memremap(fdt_phys, fdt_len);
-	why = "cannot map the root tree";
-	if (!fdt)
-		goto err;
-	why = "root tree is not a valid FDT";
-	if (fdt_check_header(fdt) || fdt_totalsize(fdt) > fdt_len)
-		goto err;
-	why = "incompatible root tree (expected " KHO_FDT_COMPATIBLE ")";
-	if (fdt_node_check_compatible(fdt, 0, KHO_FDT_COMPATIBLE))
-		goto err;
-	why = "root tree has no valid " KHO_FDT_MEMORY_MAP_PROP;
-	root = fdt_getprop(fdt, 0, KHO_FDT_MEMORY_MAP_PROP, &len);
-	if (!root || len != sizeof(*root))
-		goto err;
-	kho_in.tracker.root = fdt64_to_cpu(*root);
-
-	nr = scratch_len / sizeof(*ser);
-	ser = early_memremap(scratch_phys, scratch_len);
-	why = "cannot map the scratch array";
-	if (!ser)
-		goto err;
-	why = "scratch area outside RAM, unaligned or overlapping";
-	for (i = 0; i < nr; i++) {
-		phys_addr_t a = ser[i].addr, s = ser[i].size;
-
-		if (!PAGE_ALIGNED(a) || !PAGE_ALIGNED(s) || !s || a + s < a ||
-		    !memblock_is_region_memory(a, s))
-			goto err;
-		for (j = 0; j < i; j++)
-			if (range_overlaps(a, s, kho_scratch[j].addr, kho_scratch[j].size))
-				goto err;
-		kho_scratch[i].addr = a;
-		kho_scratch[i].size = s;
-	}
-	kho_nr_scratch = nr;
-	why = "root tree in scratch, or tracker root not in preserved RAM";
-	if (kho_in_scratch(fdt_phys, fdt_len) ||
-	    (kho_in.tracker.root && !kho_preserved_range_ok(kho_in.tracker.root, PAGE_SIZE)))
-		goto err;
-	why = kho_scratch_enough();
-	if (why)
-		goto err;
-
-	early_memunmap(ser, scratch_len);
-	ser = NULL;
-	early_memunmap(fdt, fdt_len);
-	fdt = NULL;
-	why = kho_confine_to_scratch();
-	if (why)
-		goto err;
-
-	kho_in.fdt_phys = fdt_phys;
-	kho_in.active = true;
-	kho_boot_ns = sched_clock() - t0;
-	pr_info("found kexec handover data: %u scratch areas, root tree at %pa\n",
-		nr, &fdt_phys);
-	return;
-
-err:
-	if (ser)
-		early_memunmap(ser, scratch_len);
-	if (fdt)
-		early_memunmap(fdt, fdt_len);
-	kho_nr_scratch = 0;
-	kho_in.tracker.root = 0;
-	pr_err("invalid handover: %s; booting without it\n", why);
-}
-
-/* State of the two walks of the incoming tracker (kho_memory_init). */
-struct kho_walk {
-	unsigned long nodes, keys, limit;
-	unsigned long done;	/* items reserved so far (reserving walk) */
-	unsigned long undo;	/* items to release again (undo walk) */
-	const char *why;
-	phys_addr_t bad;
-};
-
-static int __init kho_check_node(phys_addr_t phys, int level, void *arg)
-{
-	struct kho_walk *w = arg;
-
-	if (++w->nodes > w->limit || !kho_preserved_range_ok(phys, PAGE_SIZE)) {
-		w->why = w->nodes > w->limit ? "too many tracker nodes" : "tracker node not in RAM";
-		w->bad = phys;
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static int __init kho_check_key(u64 key, void *arg)
-{
-	struct kho_walk *w = arg;
-	unsigned long pfn;
-	unsigned int order;
-
-	if (++w->keys > w->limit || !kho_key_decode(key, &pfn, &order) ||
-	    !kho_preserved_range_ok(PFN_PHYS(pfn), PAGE_SIZE << order)) {
-		w->why = "preserved block outside RAM, in scratch or over the kernel";
-		w->bad = key;
-		return -EINVAL;
-	}
-	kho_in.stats.blocks[order]++;
-	kho_in.stats.pages += 1UL << order;
-	return 0;
-}
-
-static int __init kho_reserve_one(phys_addr_t addr, phys_addr_t size, struct kho_walk *w)
-{
-	if (w->undo) {
-		memblock_phys_free(addr, size);
-		return --w->undo ? 0 : 1;
-	}
-	/* Overlaps with anything reserved (other blocks, nodes) are corrupt. */
-	if (memblock_is_region_reserved(addr, size) || memblock_reserve(addr, size)) {
-		w->why = "preserved memory overlaps other preserved or reserved memory";
-		w->bad = addr;
-		return -EINVAL;
-	}
-	w->done++;
-	return 0;
-}
-
-static int __init kho_reserve_node(phys_addr_t phys, int level, void *arg)
-{
-	struct kho_walk *w = arg;
-
-	if (!w->undo)
-		w->nodes++;
-	return kho_reserve_one(phys, PAGE_SIZE, w);
-}
-
-static int __init kho_reserve_key(u64 key, void *arg)
-{
-	unsigned long pfn;
-	unsigned int order;
-
-	kho_key_decode(key, &pfn, &order);
-	return kho_reserve_one(PFN_PHYS(pfn), PAGE_SIZE << order, arg);
-}
-
-static const struct kho_tracker_walk_ops kho_check_ops __initconst = {
-	.node = kho_check_node,
-	.key = kho_check_key,
-};
-
-static const struct kho_tracker_walk_ops kho_reserve_ops __initconst = {
-	.node = kho_reserve_node,
-	.key = kho_reserve_key,
-};
-
-/* Validate, then reserve, the incoming tree and everything it tracks. */
-static int __init kho_in_reserve(void)
-{
-	struct kho_walk w = { .limit = memblock_phys_mem_size() >> PAGE_SHIFT };
-	int ret;
-
-	ret = kho_tracker_walk(&kho_in.tracker, &kho_check_ops, &w);
-	if (ret)
-		goto err;
-	if (memblock_is_region_reserved(kho_in.fdt_phys, PAGE_SIZE)) {
-		w.why = "root tree overlaps reserved memory";
-		goto err;
-	}
-	memblock_reserve(kho_in.fdt_phys, PAGE_SIZE);
-	w.nodes = 0;
-	w.keys = 0;
-	ret = kho_tracker_walk(&kho_in.tracker, &kho_reserve_ops, &w);
-	if (ret) {
-		/* Release exactly the items the failed walk reserved. */
-		w.undo = w.done;
-		if (w.undo)
-			kho_tracker_walk(&kho_in.tracker, &kho_reserve_ops, &w);
-		memblock_phys_free(kho_in.fdt_phys, PAGE_SIZE);
-		goto err;
-	}
-	kho_in.tracker.reserved_nodes = true;
-	kho_in.tracker.nr_nodes = w.nodes;
-	return 0;
-err:
-	pr_err("invalid handover: %s (%#llx); booting without it\n", w.why, (u64)w.bad);
-	memset(&kho_in.stats, 0, sizeof(kho_in.stats));
-	kho_in.tracker.root = 0;
-	return -EINVAL;
-}
-
-/*
- * Cold boot: find scratch areas. They stay free memory, movable-only. The
- * memory map of all RAM goes to the area anywhere, whole; what else early
- * boot reserved, scaled, to both (see KHO_SCRATCH_MIN and kho_scratch=).
- */
-static void __init kho_reserve_scratch(void)
-{
-	phys_addr_t memmap = kho_memmap_size(), rest, size[2], addr;
-	phys_addr_t limit[2] = { SZ_4G, MEMBLOCK_ALLOC_ACCESSIBLE };
-	unsigned int i;
-
-	rest = memblock_reserved_size();
-	rest = rest > memmap ? rest - memmap : 0;
-	rest = div_u64((u64)rest * kho_scratch_scale, 100);
-	size[0] = kho_scratch_low ?: rest;
-	size[1] = kho_scratch_global ?: memmap + KHO_SCRATCH_EARLY + rest;
-	for (i = 0; i < 2; i++) {
-		size[i] = ALIGN(max_t(phys_addr_t, size[i], KHO_SCRATCH_MIN), KHO_SCRATCH_ALIGN);
-		addr = memblock_phys_alloc_range(size[i], KHO_SCRATCH_ALIGN, 0, limit[i]);
-		if (!addr) {
-			pr_err("cannot reserve %pa bytes of scratch; KHO disabled\n", &size[i]);
-			while (i--)
-				memblock_phys_free(kho_scratch[i].addr, kho_scratch[i].size);
-			kho_nr_scratch = 0;
-			kho_enable = false;
-			return;
-		}
-		kho_scratch[i].addr = addr;
-		kho_scratch[i].size = size[i];
-		kho_nr_scratch = i + 1;
-	}
-	/* Give them back as free memory; kho_mark_scratch() keeps them movable. */
-	for (i = 0; i < kho_nr_scratch; i++)
-		memblock_phys_free(kho_scratch[i].addr, kho_scratch[i].size);
-}
-
-/* Scratch pageblocks only take movable allocations (so never preserved ones). */
-static void __init kho_mark_scratch(void)
-{
-	unsigned long pfn, end;
-	unsigned int i;
-
-	for (i = 0; i < kho_nr_scratch; i++) {
-		pfn = PHYS_PFN(ALIGN_DOWN(kho_scratch[i].addr, KHO_SCRATCH_ALIGN));
-		end = PHYS_PFN(kho_scratch[i].addr + kho_scratch[i].size);
-		for (; pfn < end; pfn += pageblock_nr_pages)
-			if (pfn_valid(pfn))
-				set_pageblock_migratetype(pfn_to_page(pfn), MIGRATE_CMA);
-	}
-}
-
-/**
- * kho_memory_init - reserve preserved memory before the page allocator starts
- *
- * Called from mm_core_init() before memblock releases memory. On a KHO boot
- * it validates and reserves everything preserved and lifts the scratch-only
- * restriction; on a cold boot it sets up the scratch areas.
- */
-void __init kho_memory_init(void)
-{
-	u64 t0 = sched_clock();
-
-	if (kho_in.active) {
-		if (kho_in_reserve())
-			kho_in.active = false;
-		else
-			liveupdate_stamp_kho_ready();
-		memblock_clear_kho_scratch_only();
-		kho_boot_ns += sched_clock() - t0;
-		if (kho_in.active)
-			pr_info("%lu preserved pages in %lu tracker pages reserved for restore; boot work %llu us\n",
-				kho_in.stats.pages, kho_in.tracker.nr_nodes,
-				div_u64(kho_boot_ns, NSEC_PER_USEC));
-	} else if (kho_enable) {
-		kho_reserve_scratch();
-	}
-	if (kho_enable)
-		kho_mark_scratch();
-}
-
-/* ---------------------------------------------------------------------- */
 /* kexec_file                                                              */
 /* ---------------------------------------------------------------------- */
 
@@ -1289,6 +797,49 @@ int kho_fill_kimage(struct kimage *image)
 	image->kho.scratch = virt_to_phys(kho_out.scratch);
 	image->kho.scratch_size = kho_nr_scratch * sizeof(*kho_out.scratch);
 	return 0;
+}
+
+/*
+ * Set a u64 property of the root tree in place. It fails only on a tree
+ * damaged on purpose (KHO debug), which the next kernel rejects anyway.
+ */
+static int kho_out_set_u64(const char *name, u64 val)
+{
+	fdt64_t v = cpu_to_fdt64(val);
+
+	return fdt_setprop_inplace(kho_out.fdt, 0, name, &v, sizeof(v));
+}
+
+/* Seal the handover: the hashes the next kernel checks (abi/kexec_handover.h). */
+static void kho_seal(void)
+{
+	const void *where;
+	int len;
+
+	if (kho_out_set_u64(KHO_FDT_TRACKER_HASH_PROP, kho_tracker_hash(&kho_out.tracker)) ||
+	    kho_out_set_u64(KHO_FDT_SCRATCH_HASH_PROP,
+			    xxh64(kho_out.scratch, kho_nr_scratch * sizeof(*kho_out.scratch), 0)) ||
+	    kho_out_set_u64(KHO_FDT_HASH_PROP, 0))
+		return;
+	where = fdt_getprop(kho_out.fdt, 0, KHO_FDT_HASH_PROP, &len);
+	kho_out_set_u64(KHO_FDT_HASH_PROP, kho_fdt_hash(kho_out.fdt, where));
+}
+
+/**
+ * kho_kexec_jump - the last step before the jump into the next kernel
+ *
+ * Called by kernel_kexec() right before machine_kexec(), when no other CPU
+ * runs: live update stamps its blackout record, then KHO seals the
+ * handover with the hashes the next kernel checks, and a test kernel may
+ * damage what was sealed (LIVEUPDATE_TEST). Nothing may change the
+ * handover after this.
+ */
+void kho_kexec_jump(void)
+{
+	liveupdate_jump();
+	if (kho_out.ready)
+		kho_seal();
+	liveupdate_test_damage();
 }
 
 /**
@@ -1388,93 +939,6 @@ unsigned long kho_release_unrestored(void)
 	return released;
 }
 
-#ifdef CONFIG_KEXEC_HANDOVER_DEBUG
-/* Point the first table entry that leads to a leaf outside RAM. */
-static int kho_corrupt_node(phys_addr_t phys, int level, void *arg)
-{
-	phys_addr_t *table = phys_to_virt(phys);
-	unsigned int i;
-
-	if (level != 1)
-		return 0;
-	for (i = 0; i < PAGE_SIZE / sizeof(*table); i++)
-		if (table[i]) {
-			table[i] = 1ULL << 50;
-			return 1;
-		}
-	return 0;
-}
-
-/* Record block 0 of the first block of order > 0 too: an overlap. */
-static int kho_corrupt_overlap(u64 key, void *arg)
-{
-	unsigned long pfn;
-	unsigned int order;
-
-	if (!kho_key_decode(key, &pfn, &order) || !order)
-		return 0;
-	*(u64 *)arg = kho_key_encode(pfn, 0);
-	return 1;
-}
-
-/**
- * kho_debug_corrupt - damage the outgoing handover on purpose (tests only)
- * @what: "compatible" (wrong version), "fdt" (bad header), "tracker" (root
- *	  outside RAM), "node" (a table entry outside RAM), "overlap" (two
- *	  preserved blocks overlap), "scratch" (an area beyond RAM) or
- *	  "small-scratch" (every area cut to 2 MiB, too little to boot in)
- *
- * The handover is unusable in this kernel afterwards: only kexec.
- *
- * Return: 0, -EINVAL for an unknown @what, -ENOENT if the tracker has
- * nothing to damage.
- */
-int kho_debug_corrupt(const char *what)
-{
-	guard(mutex)(&kho_out.lock);
-	if (!kho_out.ready)
-		return -EOPNOTSUPP;
-	pr_warn("corrupting the outgoing handover (%s) for a test\n", what);
-	if (sysfs_streq(what, "compatible"))
-		return fdt_setprop_string(kho_out.fdt, 0, "compatible", "kho-v0") ? -EINVAL : 0;
-	if (sysfs_streq(what, "fdt")) {
-		((struct fdt_header *)kho_out.fdt)->magic = cpu_to_fdt32(0xdeadbeef);
-		return 0;
-	}
-	if (sysfs_streq(what, "tracker")) {
-		fdt64_t bad = cpu_to_fdt64(1ULL << 50);
-
-		return fdt_setprop_inplace(kho_out.fdt, 0, KHO_FDT_MEMORY_MAP_PROP,
-					   &bad, sizeof(bad)) ? -EINVAL : 0;
-	}
-	if (sysfs_streq(what, "node")) {
-		static const struct kho_tracker_walk_ops ops = { .node = kho_corrupt_node };
-
-		return kho_tracker_walk(&kho_out.tracker, &ops, NULL) == 1 ? 0 : -ENOENT;
-	}
-	if (sysfs_streq(what, "overlap")) {
-		static const struct kho_tracker_walk_ops ops = { .key = kho_corrupt_overlap };
-		u64 key = 0;
-
-		if (kho_tracker_walk(&kho_out.tracker, &ops, &key) != 1)
-			return -ENOENT;
-		return kho_tracker_set(&kho_out.tracker, key, GFP_KERNEL);
-	}
-	if (sysfs_streq(what, "scratch")) {
-		kho_out.scratch[0].size = 1ULL << 50;
-		return 0;
-	}
-	if (sysfs_streq(what, "small-scratch")) {
-		unsigned int i;
-
-		for (i = 0; i < kho_nr_scratch; i++)
-			kho_out.scratch[i].size = min_t(u64, kho_out.scratch[i].size, SZ_2M);
-		return 0;
-	}
-	return -EINVAL;
-}
-#endif
-
 /* ---------------------------------------------------------------------- */
 /* Init                                                                    */
 /* ---------------------------------------------------------------------- */
@@ -1491,6 +955,10 @@ static int __init kho_out_init(void)
 	err = fdt_create_empty_tree(kho_out.fdt, PAGE_SIZE);
 	err = err ?: fdt_setprop_string(kho_out.fdt, 0, "compatible", KHO_FDT_COMPATIBLE);
 	err = err ?: fdt_setprop_u64(kho_out.fdt, 0, KHO_FDT_MEMORY_MAP_PROP, 0);
+	/* Filled in right before the jump (kho_kexec_jump()). */
+	err = err ?: fdt_setprop_u64(kho_out.fdt, 0, KHO_FDT_TRACKER_HASH_PROP, 0);
+	err = err ?: fdt_setprop_u64(kho_out.fdt, 0, KHO_FDT_SCRATCH_HASH_PROP, 0);
+	err = err ?: fdt_setprop_u64(kho_out.fdt, 0, KHO_FDT_HASH_PROP, 0);
 	if (err)
 		goto err_free;
 	for (i = 0; i < kho_nr_scratch; i++) {

@@ -1,0 +1,465 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The Live Update for Linux 6.12 authors
+ */
+
+/**
+ * DOC: KHO boot: scratch at cold boot, a handover received
+ *
+ * What KHO does while the kernel boots, before the page allocator runs.
+ *
+ * - **Cold boot** (kho_memory_init(), from mm_core_init()): set aside the
+ *   scratch areas the next kernel will boot in. They stay free memory in
+ *   movable-only pageblocks (``MIGRATE_CMA``), so this kernel keeps using
+ *   them for page cache and anonymous memory, and no preserved memory can
+ *   ever sit there.
+ * - **A handover received** (kho_populate(), from setup_arch(), once
+ *   memblock knows the RAM and before its first allocation): the root tree
+ *   and scratch array are checked (kho_check.c), and the scratch must be
+ *   enough for this machine's early boot; then memblock is confined to the
+ *   scratch areas and the first MiB.
+ * - **Reserve** (kho_memory_init()): the tracker is checked node by node
+ *   and block by block without side effects (kho_check.c), then walked
+ *   again to reserve every node and block in memblock; an overlap undoes
+ *   exactly what was reserved. Then memblock may use all memory.
+ *
+ * Anything wrong logs ``KHO: invalid handover: <reason>; booting without
+ * it`` and the kernel boots cold: nothing stays reserved, no memory is lost.
+ */
+
+#define pr_fmt(fmt) "KHO: " fmt
+
+#include <linux/io.h>
+#include <linux/kexec_handover.h>
+#include <linux/libfdt.h>
+#include <linux/liveupdate.h>
+#include <linux/memblock.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/page-isolation.h>
+#include <linux/sched/clock.h>
+#include <linux/sizes.h>
+#include <linux/string.h>
+
+#include <asm/sections.h>
+
+#include "kexec_handover_internal.h"
+
+/*
+ * Scratch sizes. The next kernel allocates everything its early boot needs
+ * inside scratch: its memory map (struct pages for all of RAM, which grows
+ * with the machine), and the rest (kernel image and initrd placed there by
+ * kexec, page tables, per-CPU areas, firmware tables...), which does not.
+ * So the memory map is sized exactly (KHO_SCRATCH_MEMMAP), in the area
+ * anywhere, and kho_scratch=N% (default 200 %) scales only the rest, as
+ * memblock has it reserved in this kernel, into both areas.
+ * kho_scratch=LOW,GLOBAL gives explicit sizes (K/M/G suffixes) for the area
+ * below 4 GiB and the one anywhere. Each area is at least KHO_SCRATCH_MIN.
+ * The next kernel checks that what it receives is enough for its own RAM
+ * (KHO_SCRATCH_EARLY on top of its memory map) and boots cold otherwise.
+ */
+#define KHO_SCRATCH_MIN		SZ_64M
+#define KHO_SCRATCH_EARLY	SZ_32M
+#define KHO_SCRATCH_LOW_MIN	SZ_16M
+#define KHO_SCRATCH_ALIGN	(PAGE_SIZE << pageblock_order)
+
+static unsigned int kho_scratch_scale __initdata = 200;
+static phys_addr_t kho_scratch_low __initdata, kho_scratch_global __initdata;
+
+static int __init kho_parse_scratch(char *p)
+{
+	char *end;
+
+	if (!p)
+		return -EINVAL;
+	end = strchr(p, '%');
+	if (end) {
+		char num[8];
+		unsigned int pct;
+
+		if (end - p >= sizeof(num) || end[1])
+			return -EINVAL;
+		strscpy(num, p, end - p + 1);
+		if (kstrtouint(num, 10, &pct) || !pct || pct > 10000)
+			return -EINVAL;
+		kho_scratch_scale = pct;
+		return 0;
+	}
+	kho_scratch_low = memparse(p, &end);
+	if (*end != ',')
+		return -EINVAL;
+	kho_scratch_global = memparse(end + 1, &end);
+	if (*end || !kho_scratch_low || !kho_scratch_global)
+		return -EINVAL;
+	return 0;
+}
+early_param("kho_scratch", kho_parse_scratch);
+
+
+static u64 kho_boot_ns __initdata;	/* time this boot spent receiving */
+
+static bool __init kho_memblock_ram(u64 addr, u64 size, void *arg)
+{
+	return memblock_is_region_memory(addr, size);
+}
+
+/* What the handover is checked against: memblock's RAM, this kernel, scratch. */
+static struct kho_check_env __init kho_boot_env(void)
+{
+	return (struct kho_check_env) {
+		.ram = kho_memblock_ram,
+		.kernel_start = __pa_symbol(_text),
+		.kernel_size = __pa_symbol(_end) - __pa_symbol(_text),
+		.scratch = kho_scratch,
+		.nr_scratch = kho_nr_scratch,
+		.limit = memblock_phys_mem_size() >> PAGE_SHIFT,
+	};
+}
+
+/*
+ * Bytes of memory map (struct page) the RAM memblock knows needs; with
+ * SPARSEMEM every section that holds RAM gets a whole one.
+ */
+static phys_addr_t __init kho_memmap_size(void)
+{
+#ifdef CONFIG_SPARSEMEM
+	unsigned long start, end, first, last, prev = ULONG_MAX, sections = 0;
+	int i;
+
+	for_each_mem_pfn_range(i, MAX_NUMNODES, &start, &end, NULL) {
+		first = pfn_to_section_nr(start);
+		last = pfn_to_section_nr(end - 1);
+		if (first == prev)
+			first++;
+		if (first <= last)
+			sections += last - first + 1;
+		prev = last;
+	}
+	return (phys_addr_t)sections * PAGES_PER_SECTION * sizeof(struct page);
+#else
+	return (memblock_phys_mem_size() >> PAGE_SHIFT) * sizeof(struct page);
+#endif
+}
+
+/* Bytes of [@addr, @addr + @size) that memblock has not reserved. */
+static phys_addr_t __init kho_unreserved(phys_addr_t addr, phys_addr_t size)
+{
+	phys_addr_t free = size, rs, re;
+	u64 i;
+
+	for_each_reserved_mem_range(i, &rs, &re) {
+		rs = max(rs, addr);
+		re = min(re, addr + size);
+		if (rs < re)
+			free -= re - rs;
+	}
+	return free;
+}
+
+/*
+ * Is the scratch received enough for this kernel's early boot: its memory
+ * map and KHO_SCRATCH_EARLY more, in what kexec did not already fill, with
+ * KHO_SCRATCH_LOW_MIN of it below 4 GiB? A kernel confined to too little
+ * scratch cannot boot at all, so a handover that fails this is refused.
+ */
+static const char *__init kho_scratch_enough(void)
+{
+	phys_addr_t need = kho_memmap_size() + KHO_SCRATCH_EARLY, free = 0, low = 0, f;
+	unsigned int i;
+
+	for (i = 0; i < kho_nr_scratch; i++) {
+		f = kho_unreserved(kho_scratch[i].addr, kho_scratch[i].size);
+		free += f;
+		if (kho_scratch[i].addr + kho_scratch[i].size <= SZ_4G)
+			low += f;
+	}
+	if (free < need || low < KHO_SCRATCH_LOW_MIN) {
+		pr_err("scratch areas have %llu MiB free, %llu MiB below 4 GiB; this machine needs %llu MiB, %lu MiB below 4 GiB\n",
+		       (u64)free >> 20, (u64)low >> 20, (u64)need >> 20,
+		       (unsigned long)KHO_SCRATCH_LOW_MIN >> 20);
+		return "scratch areas too small for this machine's early boot";
+	}
+	return NULL;
+}
+
+/* Confine memblock to the scratch areas (and the first MiB), or change nothing. */
+static const char *__init kho_confine_to_scratch(void)
+{
+	unsigned int i;
+
+	/*
+	 * The first MiB is always reserved by x86 and never preserved, and
+	 * the real-mode trampoline must be allocated there.
+	 */
+	if (memblock_mark_kho_scratch(0, SZ_1M))
+		goto err;
+	for (i = 0; i < kho_nr_scratch; i++)
+		if (memblock_mark_kho_scratch(kho_scratch[i].addr, kho_scratch[i].size))
+			goto err_clear;
+	memblock_set_kho_scratch_only();
+	return NULL;
+
+err_clear:
+	while (i--)
+		memblock_clear_kho_scratch(kho_scratch[i].addr, kho_scratch[i].size);
+	memblock_clear_kho_scratch(0, SZ_1M);
+err:
+	return "cannot mark the scratch areas in memblock";
+}
+
+/**
+ * kho_populate - accept the handover described by the boot protocol
+ * @fdt_phys: physical address of the root tree
+ * @fdt_len: size of its buffer
+ * @scratch_phys: physical address of the scratch array
+ * @scratch_len: size of the scratch array in bytes
+ *
+ * Called by the architecture once memblock knows the RAM and before the
+ * first memblock allocation. Everything is validated; on success memblock
+ * is confined to the scratch areas (and the first MiB) until
+ * kho_memory_init(). On failure the kernel boots cold.
+ */
+void __init kho_populate(phys_addr_t fdt_phys, u64 fdt_len, phys_addr_t scratch_phys,
+			 u64 scratch_len)
+{
+	struct kho_check_env env = kho_boot_env();
+	struct kho_scratch_ser *ser = NULL;
+	struct kho_check_root root;
+	u64 t0 = sched_clock();
+	void *fdt = NULL;
+	const char *why;
+
+	if (!kho_enable) {
+		pr_info("handover from the previous kernel ignored (kho=off)\n");
+		return;
+	}
+	liveupdate_stamp_entry();
+
+	why = "bad root tree address or size";
+	if (!PAGE_ALIGNED(fdt_phys) || fdt_len < sizeof(struct fdt_header) ||
+	    fdt_len > KHO_FDT_MAX_SIZE || !memblock_is_region_memory(fdt_phys, fdt_len) ||
+	    kho_ranges_overlap(fdt_phys, fdt_len, env.kernel_start, env.kernel_size))
+		goto err;
+	why = "bad scratch array address or size";
+	if (!scratch_len || scratch_len > KHO_SCRATCH_MAX * sizeof(*ser) ||
+	    !IS_ALIGNED(scratch_phys, 8) || !memblock_is_region_memory(scratch_phys, scratch_len))
+		goto err;
+
+	fdt = early_memremap(fdt_phys, fdt_len);
+	why = "cannot map the root tree";
+	if (!fdt)
+		goto err;
+	why = kho_check_root(fdt, fdt_len, &root);
+	if (why)
+		goto err;
+	ser = early_memremap(scratch_phys, scratch_len);
+	why = "cannot map the scratch array";
+	if (!ser)
+		goto err;
+	why = kho_check_scratch(ser, scratch_len, root.scratch_hash, &env, kho_scratch,
+				&kho_nr_scratch);
+	if (why)
+		goto err;
+	env.nr_scratch = kho_nr_scratch;
+	why = "root tree in scratch, or tracker root not in preserved RAM";
+	if (kho_in_scratch(fdt_phys, fdt_len) ||
+	    (root.tracker_root && !kho_check_range(&env, root.tracker_root, PAGE_SIZE)))
+		goto err;
+	kho_in.tracker.root = root.tracker_root;
+	kho_in.tracker_hash = root.tracker_hash;
+	why = kho_scratch_enough();
+	if (why)
+		goto err;
+
+	early_memunmap(ser, scratch_len);
+	ser = NULL;
+	early_memunmap(fdt, fdt_len);
+	fdt = NULL;
+	why = kho_confine_to_scratch();
+	if (why)
+		goto err;
+
+	kho_in.fdt_phys = fdt_phys;
+	kho_in.active = true;
+	kho_boot_ns = sched_clock() - t0;
+	pr_info("found kexec handover data: %u scratch areas, root tree at %pa\n",
+		kho_nr_scratch, &fdt_phys);
+	return;
+
+err:
+	if (ser)
+		early_memunmap(ser, scratch_len);
+	if (fdt)
+		early_memunmap(fdt, fdt_len);
+	kho_nr_scratch = 0;
+	kho_in.tracker.root = 0;
+	pr_err("invalid handover: %s; booting without it\n", why);
+}
+
+/* State of the reserving walk of the incoming tracker (kho_memory_init). */
+struct kho_walk {
+	unsigned long nodes;
+	unsigned long done;	/* items reserved so far */
+	unsigned long undo;	/* items to release again (undo walk) */
+	const char *why;
+	phys_addr_t bad;
+};
+
+static int __init kho_reserve_one(phys_addr_t addr, phys_addr_t size, struct kho_walk *w)
+{
+	if (w->undo) {
+		memblock_phys_free(addr, size);
+		return --w->undo ? 0 : 1;
+	}
+	/* Overlaps with anything reserved (other blocks, nodes) are corrupt. */
+	if (memblock_is_region_reserved(addr, size) || memblock_reserve(addr, size)) {
+		w->why = "preserved memory overlaps other preserved or reserved memory";
+		w->bad = addr;
+		return -EINVAL;
+	}
+	w->done++;
+	return 0;
+}
+
+static int __init kho_reserve_node(phys_addr_t phys, int level, void *arg)
+{
+	struct kho_walk *w = arg;
+
+	if (!w->undo)
+		w->nodes++;
+	return kho_reserve_one(phys, PAGE_SIZE, w);
+}
+
+static int __init kho_reserve_key(u64 key, void *arg)
+{
+	unsigned long pfn;
+	unsigned int order;
+
+	kho_key_decode(key, &pfn, &order);
+	return kho_reserve_one(PFN_PHYS(pfn), PAGE_SIZE << order, arg);
+}
+
+static const struct kho_tracker_walk_ops kho_reserve_ops __initconst = {
+	.node = kho_reserve_node,
+	.key = kho_reserve_key,
+};
+
+/* Validate, then reserve, the incoming tree and everything it tracks. */
+static int __init kho_in_reserve(void)
+{
+	struct kho_check_env env = kho_boot_env();
+	struct kho_check_result res;
+	struct kho_walk w = {};
+	int ret;
+
+	env.tracker_hash = kho_in.tracker_hash;
+	if (kho_check_tracker(kho_in.tracker.root, &env, &res)) {
+		w.why = res.why;
+		w.bad = res.bad;
+		goto err;
+	}
+	memcpy(kho_in.stats.blocks, res.blocks, sizeof(res.blocks));
+	kho_in.stats.pages = res.pages;
+	if (memblock_is_region_reserved(kho_in.fdt_phys, PAGE_SIZE)) {
+		w.why = "root tree overlaps reserved memory";
+		goto err;
+	}
+	memblock_reserve(kho_in.fdt_phys, PAGE_SIZE);
+	ret = kho_tracker_walk(&kho_in.tracker, &kho_reserve_ops, &w);
+	if (ret) {
+		/* Release exactly the items the failed walk reserved. */
+		w.undo = w.done;
+		if (w.undo)
+			kho_tracker_walk(&kho_in.tracker, &kho_reserve_ops, &w);
+		memblock_phys_free(kho_in.fdt_phys, PAGE_SIZE);
+		goto err;
+	}
+	kho_in.tracker.reserved_nodes = true;
+	kho_in.tracker.nr_nodes = w.nodes;
+	return 0;
+err:
+	pr_err("invalid handover: %s (%#llx); booting without it\n", w.why, (u64)w.bad);
+	memset(&kho_in.stats, 0, sizeof(kho_in.stats));
+	kho_in.tracker.root = 0;
+	return -EINVAL;
+}
+
+/*
+ * Cold boot: find scratch areas. They stay free memory, movable-only. The
+ * memory map of all RAM goes to the area anywhere, whole; what else early
+ * boot reserved, scaled, to both (see KHO_SCRATCH_MIN and kho_scratch=).
+ */
+static void __init kho_reserve_scratch(void)
+{
+	phys_addr_t memmap = kho_memmap_size(), rest, size[2], addr;
+	phys_addr_t limit[2] = { SZ_4G, MEMBLOCK_ALLOC_ACCESSIBLE };
+	unsigned int i;
+
+	rest = memblock_reserved_size();
+	rest = rest > memmap ? rest - memmap : 0;
+	rest = div_u64((u64)rest * kho_scratch_scale, 100);
+	size[0] = kho_scratch_low ?: rest;
+	size[1] = kho_scratch_global ?: memmap + KHO_SCRATCH_EARLY + rest;
+	for (i = 0; i < 2; i++) {
+		size[i] = ALIGN(max_t(phys_addr_t, size[i], KHO_SCRATCH_MIN), KHO_SCRATCH_ALIGN);
+		addr = memblock_phys_alloc_range(size[i], KHO_SCRATCH_ALIGN, 0, limit[i]);
+		if (!addr) {
+			pr_err("cannot reserve %pa bytes of scratch; KHO disabled\n", &size[i]);
+			while (i--)
+				memblock_phys_free(kho_scratch[i].addr, kho_scratch[i].size);
+			kho_nr_scratch = 0;
+			kho_enable = false;
+			return;
+		}
+		kho_scratch[i].addr = addr;
+		kho_scratch[i].size = size[i];
+		kho_nr_scratch = i + 1;
+	}
+	/* Give them back as free memory; kho_mark_scratch() keeps them movable. */
+	for (i = 0; i < kho_nr_scratch; i++)
+		memblock_phys_free(kho_scratch[i].addr, kho_scratch[i].size);
+}
+
+/* Scratch pageblocks only take movable allocations (so never preserved ones). */
+static void __init kho_mark_scratch(void)
+{
+	unsigned long pfn, end;
+	unsigned int i;
+
+	for (i = 0; i < kho_nr_scratch; i++) {
+		pfn = PHYS_PFN(ALIGN_DOWN(kho_scratch[i].addr, KHO_SCRATCH_ALIGN));
+		end = PHYS_PFN(kho_scratch[i].addr + kho_scratch[i].size);
+		for (; pfn < end; pfn += pageblock_nr_pages)
+			if (pfn_valid(pfn))
+				set_pageblock_migratetype(pfn_to_page(pfn), MIGRATE_CMA);
+	}
+}
+
+/**
+ * kho_memory_init - reserve preserved memory before the page allocator starts
+ *
+ * Called from mm_core_init() before memblock releases memory. On a KHO boot
+ * it validates and reserves everything preserved and lifts the scratch-only
+ * restriction; on a cold boot it sets up the scratch areas.
+ */
+void __init kho_memory_init(void)
+{
+	u64 t0 = sched_clock();
+
+	if (kho_in.active) {
+		if (kho_in_reserve())
+			kho_in.active = false;
+		else
+			liveupdate_stamp_kho_ready();
+		memblock_clear_kho_scratch_only();
+		kho_boot_ns += sched_clock() - t0;
+		if (kho_in.active)
+			pr_info("%lu preserved pages in %lu tracker pages reserved for restore; boot work %llu us\n",
+				kho_in.stats.pages, kho_in.tracker.nr_nodes,
+				div_u64(kho_boot_ns, NSEC_PER_USEC));
+	} else if (kho_enable) {
+		kho_reserve_scratch();
+	}
+	if (kho_enable)
+		kho_mark_scratch();
+}
