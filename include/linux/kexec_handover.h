@@ -43,6 +43,7 @@ int kho_retrieve_subtree(const char *name, phys_addr_t *phys, size_t *size);
 void *kho_restore_subtree(const char *name, size_t *size);
 
 bool kho_image_carries_handover(const struct kimage *image);
+void kho_kexec_jump(void);
 
 /* Architecture and core-mm hooks. */
 void kho_populate(phys_addr_t fdt_phys, u64 fdt_len, phys_addr_t scratch_phys,
@@ -115,6 +116,8 @@ static inline bool kho_image_carries_handover(const struct kimage *image)
 {
 	return false;
 }
+
+static inline void kho_kexec_jump(void) { }
 
 static inline void kho_populate(phys_addr_t fdt_phys, u64 fdt_len,
 				phys_addr_t scratch_phys, u64 scratch_len) { }

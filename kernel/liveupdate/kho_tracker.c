@@ -29,6 +29,7 @@
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/mm.h>
+#include <linux/xxhash.h>
 
 #include "kexec_handover_internal.h"
 
@@ -215,6 +216,8 @@ static int walk_node(const struct kho_tracker *t, phys_addr_t node, int level,
 	if (level == 0) {
 		unsigned long *leaf = node_virt(node);
 
+		if (!ops->key)
+			return 0;
 		for_each_set_bit(i, leaf, KHO_LEAF_ENTRIES) {
 			ret = ops->key((prefix << KHO_LEAF_BITS) | i, arg);
 			if (ret)
@@ -263,6 +266,33 @@ static void destroy_node(struct kho_tracker *t, phys_addr_t node, int level)
 			destroy_node(t, child, level - 1);
 	}
 	node_free(t, node);
+}
+
+static int hash_node(phys_addr_t phys, int level, void *arg)
+{
+	u64 *hash = arg;
+
+	/* Only a tracker damaged on purpose (KHO debug) points outside RAM. */
+	if (!pfn_valid(PHYS_PFN(phys)))
+		return -EFAULT;
+	*hash = xxh64(node_virt(phys), PAGE_SIZE, *hash);
+	return 0;
+}
+
+/**
+ * kho_tracker_hash - the hash of a tracker's nodes (abi/kexec_handover.h)
+ * @t: the tracker
+ *
+ * Return: xxh64 chained over every node, in the order kho_tracker_walk()
+ * visits them; 0 for an empty tracker.
+ */
+u64 kho_tracker_hash(const struct kho_tracker *t)
+{
+	static const struct kho_tracker_walk_ops ops = { .node = hash_node };
+	u64 hash = 0;
+
+	kho_tracker_walk(t, &ops, &hash);
+	return hash;
 }
 
 /**

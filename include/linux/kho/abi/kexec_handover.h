@@ -8,7 +8,7 @@
 #include <linux/types.h>
 
 /**
- * DOC: KHO handover ABI, "kho-v1"
+ * DOC: KHO handover ABI, "kho-v2"
  *
  * This is the contract between a kernel that hands memory over at kexec
  * and the kernel that receives it. Compatibility is guaranteed only between
@@ -29,9 +29,12 @@
  * Root tree: a flattened device tree (FDT) of at most one page::
  *
  *   / {
- *       compatible = "kho-v1";
+ *       compatible = "kho-v2";
  *       preserved-memory-map = <u64>;   physical address of the tracker
  *                                        root node, 0 if nothing preserved
+ *       tracker-hash = <u64>;           hash of the tracker's nodes
+ *       scratch-hash = <u64>;           hash of the scratch array
+ *       hash = <u64>;                   hash of this whole tree
  *       <name> {                        one node per subtree (blob)
  *           preserved-data = <u64>;     physical address of the blob
  *           blob-size = <u64>;          its size in bytes
@@ -40,6 +43,17 @@
  *
  * The blob of a subtree is owned by whoever added it; its pages must be
  * preserved memory, which the receiving kernel checks.
+ *
+ * Hashes (xxh64, seed 0, values big-endian like every FDT cell), taken in
+ * the old kernel right before the jump: @tracker-hash chains xxh64 over the
+ * tracker's nodes (4096 bytes each) in the order of a depth-first walk
+ * from the root, tables before their children, children in index order
+ * (h = xxh64(node, 4096, h)); @scratch-hash is xxh64 of the scratch array;
+ * @hash is xxh64 of the whole tree (fdt_totalsize() bytes) with the value
+ * of @hash itself read as zero. Any damage to the tree, the array or the
+ * tracker is seen before anything is reserved.
+ *
+ * Versions: "kho-v1" had no hashes.
  *
  * Tracker of preserved memory: a radix tree of one-page nodes, handed over
  * in place (no flattening at reboot). A preserved block of 2^order pages
@@ -55,8 +69,11 @@
  * tables point to leaves. Nothing else is stored in the nodes.
  */
 
-#define KHO_FDT_COMPATIBLE		"kho-v1"
+#define KHO_FDT_COMPATIBLE		"kho-v2"
 #define KHO_FDT_MEMORY_MAP_PROP		"preserved-memory-map"
+#define KHO_FDT_TRACKER_HASH_PROP	"tracker-hash"
+#define KHO_FDT_SCRATCH_HASH_PROP	"scratch-hash"
+#define KHO_FDT_HASH_PROP		"hash"
 #define KHO_FDT_SUB_DATA_PROP		"preserved-data"
 #define KHO_FDT_SUB_SIZE_PROP		"blob-size"
 
