@@ -57,7 +57,7 @@ struct kho_block_set {
 /**
  * struct kho_block_writer - writes a set's entries, committing as it goes
  * @set: the set
- * @ser: the set's description, kept current after every entry
+ * @ser: the set's description, kept current (count, hash) after every entry
  * @cur: block being filled, NULL before the first entry
  */
 struct kho_block_writer {
@@ -85,10 +85,11 @@ int kho_block_set_grow(struct kho_block_set *set, unsigned long nr_entries);
 void kho_block_set_shrink(struct kho_block_set *set, unsigned long nr_entries);
 void kho_block_set_destroy(struct kho_block_set *set);
 int kho_block_set_restore(struct kho_block_set *set, const struct kho_block_set_ser *ser);
+u64 kho_block_set_hash(const struct kho_block_set *set);
 
 void kho_block_writer_init(struct kho_block_writer *w, struct kho_block_set *set,
 			   struct kho_block_set_ser *ser);
-void *kho_block_writer_next(struct kho_block_writer *w);
+int kho_block_writer_add(struct kho_block_writer *w, const void *entry);
 
 void kho_block_reader_init(struct kho_block_reader *r, const struct kho_block_set *set);
 void *kho_block_reader_next(struct kho_block_reader *r);

@@ -14,17 +14,18 @@
  * Outgoing, the owner grows the set as objects register
  * (kho_block_set_grow()) and shrinks it as they go (kho_block_set_shrink()),
  * so that serializing at reboot allocates nothing: a writer
- * (kho_block_writer_next()) hands out entry slots and keeps the chain and
- * its description valid after every entry; there is no finalize step to
- * forget. A reader walks the entries forwards and backwards, honouring each
+ * (kho_block_writer_add()) copies entries in and keeps the chain and its
+ * description (count and hash) valid after every entry; there is no
+ * finalize step to forget. A reader walks the entries forwards and backwards, honouring each
  * block's count.
  *
  * Incoming, kho_block_set_restore() claims the chain block by block. Each
  * block must be preserved memory (so a cycle, which would claim a block
  * twice, fails), hold 1..capacity entries, and the chain must be no longer
- * than the entry count and add up to it. There is no other limit: what an
- * outgoing set could hold, an incoming one can. On any failure every block
- * claimed so far is given back.
+ * than the entry count and add up to it, and the chain's hash must match
+ * its description's, so that no damage goes unnoticed. There is no other
+ * limit: what an outgoing set could hold, an incoming one can. On any
+ * failure every block claimed so far is given back.
  */
 
 #define pr_fmt(fmt) "kho_block: " fmt
@@ -35,6 +36,7 @@
 #include <linux/kho_block.h>
 #include <linux/mm.h>
 #include <linux/string.h>
+#include <linux/xxhash.h>
 
 #include <trace/events/liveupdate.h>
 
@@ -200,16 +202,25 @@ void kho_block_writer_init(struct kho_block_writer *w, struct kho_block_set *set
 		       sizeof(struct kho_block_header_ser));
 }
 
+/* The chained hash of a chain: a block's address, then its entries (abi/block.h). */
+static u64 hash_link(u64 hash, phys_addr_t phys)
+{
+	__le64 le = cpu_to_le64(phys);
+
+	return xxh64(&le, sizeof(le), hash);
+}
+
 /**
- * kho_block_writer_next - the slot for the next entry
+ * kho_block_writer_add - append an entry
  * @w: the writer
+ * @entry: the entry, the set's entry size
  *
- * The slot is zeroed and already counted: the chain and @w->ser describe it
- * as soon as this returns.
+ * The entry is counted and hashed: the chain and @w->ser describe it as
+ * soon as this returns.
  *
- * Return: the slot, or NULL when the set is full (it was not grown enough).
+ * Return: 0, or -ENOSPC when the set is full (it was not grown enough).
  */
-void *kho_block_writer_next(struct kho_block_writer *w)
+int kho_block_writer_add(struct kho_block_writer *w, const void *entry)
 {
 	unsigned long per = kho_block_per_block(w->set);
 	struct kho_block_header_ser *next;
@@ -220,12 +231,12 @@ void *kho_block_writer_next(struct kho_block_writer *w)
 
 		if (!w->cur) {
 			if (list_empty(&w->set->blocks))
-				return NULL;
+				return -ENOSPC;
 			page = list_first_entry(&w->set->blocks, struct page, lru);
 		} else {
 			page = page_of(w->cur);
 			if (list_is_last(&page->lru, &w->set->blocks))
-				return NULL;
+				return -ENOSPC;
 			page = list_next_entry(page, lru);
 		}
 		next = block_of(page);
@@ -235,13 +246,43 @@ void *kho_block_writer_next(struct kho_block_writer *w)
 			w->cur->next = page_to_phys(page);
 		else
 			w->ser->head = page_to_phys(page);
+		w->ser->hash = hash_link(w->ser->hash, page_to_phys(page));
 		w->cur = next;
 	}
 	slot = (void *)(w->cur + 1) + w->cur->count * w->set->entry_size;
-	memset(slot, 0, w->set->entry_size);
+	memcpy(slot, entry, w->set->entry_size);
+	w->ser->hash = xxh64(slot, w->set->entry_size, w->ser->hash);
 	w->cur->count++;
 	w->ser->count++;
-	return slot;
+	return 0;
+}
+
+/**
+ * kho_block_set_hash - the hash of a set's chain, computed from its blocks
+ * @set: a set that was written or restored
+ *
+ * What kho_block_writer_add() keeps in the description's @hash, recomputed
+ * (for tests that change entries in place and mean it).
+ *
+ * Return: the chained hash of the blocks with entries, in chain order.
+ */
+u64 kho_block_set_hash(const struct kho_block_set *set)
+{
+	struct page *page;
+	u64 hash = 0, i;
+
+	list_for_each_entry(page, &set->blocks, lru) {
+		struct kho_block_header_ser *hdr = block_of(page);
+
+		if (!hdr->count)
+			break;
+		hash = hash_link(hash, page_to_phys(page));
+		for (i = 0; i < hdr->count; i++)
+			hash = xxh64((void *)(hdr + 1) + i * set->entry_size, set->entry_size, hash);
+		if (!hdr->next)
+			break;
+	}
+	return hash;
 }
 
 /**
@@ -342,9 +383,10 @@ void *kho_block_reader_prev(struct kho_block_reader *r)
  */
 int kho_block_set_restore(struct kho_block_set *set, const struct kho_block_set_ser *ser)
 {
-	unsigned long per = kho_block_per_block(set), max_blocks, total = 0;
+	unsigned long per = kho_block_per_block(set), max_blocks, total = 0, i;
 	phys_addr_t phys = ser->head;
 	const char *why;
+	u64 hash = 0;
 
 	if (WARN_ON_ONCE(set->nr_blocks))
 		return -EINVAL;
@@ -377,10 +419,16 @@ int kho_block_set_restore(struct kho_block_set *set, const struct kho_block_set_
 		why = "more entries than the set has";
 		if (total > ser->count)
 			goto err;
+		hash = hash_link(hash, phys);
+		for (i = 0; i < hdr->count; i++)
+			hash = xxh64((void *)(hdr + 1) + i * set->entry_size, set->entry_size, hash);
 		phys = hdr->next;
 	}
 	why = "fewer entries than the set has";
 	if (total != ser->count)
+		goto err;
+	why = "hash does not match: the chain or its entries were damaged";
+	if (hash != ser->hash)
 		goto err;
 	trace_kho_block_restore(set->entry_size, set->nr_blocks, total, 0);
 	return 0;

@@ -14,6 +14,8 @@
 #include <linux/io.h>
 #include <linux/kho_block.h>
 #include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/xxhash.h>
 
 #define POOL_PAGES	8
 
@@ -115,10 +117,9 @@ static void write_set(struct kunit *test, struct kho_block_set *set,
 	KUNIT_ASSERT_EQ(test, kho_block_set_grow(set, n), 0);
 	kho_block_writer_init(&w, set, ser);
 	for (i = 0; i < n; i++) {
-		u64 *slot = kho_block_writer_next(&w);
+		u64 v = i;
 
-		KUNIT_ASSERT_NOT_NULL(test, slot);
-		*slot = i;
+		KUNIT_ASSERT_EQ(test, kho_block_writer_add(&w, &v), 0);
 		KUNIT_EXPECT_EQ(test, ser->count, i + 1);
 	}
 }
@@ -173,7 +174,7 @@ static void kho_block_empty_set(struct kunit *test)
 	write_set(test, &set, &ser, 0);
 	KUNIT_EXPECT_EQ(test, set.nr_blocks, 0UL);
 	kho_block_writer_init(&w, &set, &ser);
-	KUNIT_EXPECT_NULL(test, kho_block_writer_next(&w));
+	KUNIT_EXPECT_EQ(test, kho_block_writer_add(&w, &ser), -ENOSPC);
 	KUNIT_EXPECT_EQ(test, ser.head, 0);
 	KUNIT_EXPECT_EQ(test, ser.count, 0);
 	KUNIT_EXPECT_STREQ(test, ser.compatible, KHO_BLOCK_COMPATIBLE);
@@ -198,7 +199,7 @@ static void kho_block_exactly_full_block(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hdr->next, 0);
 	/* Full: one more entry needs a grow. */
 	w = (struct kho_block_writer){ .set = &set, .ser = &ser, .cur = hdr };
-	KUNIT_EXPECT_NULL(test, kho_block_writer_next(&w));
+	KUNIT_EXPECT_EQ(test, kho_block_writer_add(&w, &per), -ENOSPC);
 	expect_entries(test, &set, per);
 	hand_over(&set);
 	restore_ok(test, &ser, per);
@@ -219,7 +220,7 @@ static void kho_block_crosses_blocks_both_ways(struct kunit *test)
 	/* Writing again from the start rewrites, it does not append. */
 	kho_block_writer_init(&w, &set, &ser);
 	for (i = 0; i < 5; i++)
-		*(u64 *)kho_block_writer_next(&w) = i;
+		KUNIT_EXPECT_EQ(test, kho_block_writer_add(&w, &i), 0);
 	KUNIT_EXPECT_EQ(test, ser.count, 5);
 	expect_entries(test, &set, 5);
 	kho_block_set_shrink(&set, 5);
@@ -256,7 +257,8 @@ static void kho_block_shrink_after_removals(struct kunit *test)
 enum corruption {
 	CORRUPT_CYCLE, CORRUPT_COUNT_ZERO, CORRUPT_COUNT_OVER, CORRUPT_CHAIN_LONGER,
 	CORRUPT_CHAIN_SHORTER, CORRUPT_FOREIGN_BLOCK, CORRUPT_ENTRY_SIZE,
-	CORRUPT_BLOCK_SIZE, CORRUPT_COMPATIBLE, CORRUPT_NO_HEAD,
+	CORRUPT_BLOCK_SIZE, CORRUPT_COMPATIBLE, CORRUPT_NO_HEAD, CORRUPT_ENTRY_BIT,
+	CORRUPT_HASH, CORRUPT_SHORTER_COUNTED,
 };
 
 static void corrupt_and_restore(struct kunit *test, enum corruption how)
@@ -313,6 +315,18 @@ static void corrupt_and_restore(struct kunit *test, enum corruption how)
 	case CORRUPT_NO_HEAD:
 		ser.head = 0;
 		break;
+	case CORRUPT_ENTRY_BIT:
+		/* Structurally sound: only the hash sees it. */
+		((u64 *)(b[1] + 1))[5] ^= 1ULL << 17;
+		break;
+	case CORRUPT_HASH:
+		ser.hash ^= 1;
+		break;
+	case CORRUPT_SHORTER_COUNTED:
+		/* A block dropped and the count fixed up: the hash sees it. */
+		b[0]->next = b[1]->next;
+		ser.count -= b[1]->count;
+		break;
 	}
 	in.ops = &pool_ops;
 	KUNIT_EXPECT_EQ(test, kho_block_set_restore(&in, &ser), -EINVAL);
@@ -327,6 +341,7 @@ static const char * const corruption_names[] = {
 	"cycle", "count_zero", "count_over_capacity", "chain_longer_than_count",
 	"chain_shorter_than_count", "foreign_block", "entry_size_mismatch",
 	"block_size_mismatch", "compatible_mismatch", "no_head_with_entries",
+	"entry_bit_flipped", "hash_flipped", "block_dropped_count_fixed",
 };
 
 static void corruption_desc(const enum corruption *how, char *desc)
@@ -337,7 +352,8 @@ static void corruption_desc(const enum corruption *how, char *desc)
 static const enum corruption corruptions[] = {
 	CORRUPT_CYCLE, CORRUPT_COUNT_ZERO, CORRUPT_COUNT_OVER, CORRUPT_CHAIN_LONGER,
 	CORRUPT_CHAIN_SHORTER, CORRUPT_FOREIGN_BLOCK, CORRUPT_ENTRY_SIZE,
-	CORRUPT_BLOCK_SIZE, CORRUPT_COMPATIBLE, CORRUPT_NO_HEAD,
+	CORRUPT_BLOCK_SIZE, CORRUPT_COMPATIBLE, CORRUPT_NO_HEAD, CORRUPT_ENTRY_BIT,
+	CORRUPT_HASH, CORRUPT_SHORTER_COUNTED,
 };
 
 KUNIT_ARRAY_PARAM(corruption, corruptions, corruption_desc);
@@ -377,7 +393,12 @@ static void kho_block_long_chain_restores(struct kunit *test)
 	struct kho_block_set set;
 	phys_addr_t next = 0;
 	unsigned long i;
+	__le64 le;
+	u64 *links;
 
+	/* The hash runs head to tail; the chain is built tail to head. */
+	links = kvmalloc_array(LONG_CHAIN_BLOCKS, sizeof(*links), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, links);
 	ser.entry_size = esize;
 	ser.block_size = PAGE_SIZE;
 	for (i = 0; i < LONG_CHAIN_BLOCKS; i++) {
@@ -388,11 +409,19 @@ static void kho_block_long_chain_restores(struct kunit *test)
 		hdr = page_address(page);
 		hdr->next = next;
 		hdr->count = 1;
+		memset(hdr + 1, 0, esize);
 		next = page_to_phys(page);
+		links[i] = next;
 	}
 	ser.head = next;
 	ser.count = i;
-	if (i < LONG_CHAIN_BLOCKS) {
+	for (ser.hash = 0; i--;) {
+		le = cpu_to_le64(links[i]);
+		ser.hash = xxh64(&le, sizeof(le), ser.hash);
+		ser.hash = xxh64(phys_to_virt(links[i]) + sizeof(*hdr), esize, ser.hash);
+	}
+	kvfree(links);
+	if (ser.count < LONG_CHAIN_BLOCKS) {
 		/* Give back what was allocated, then say why. */
 		while (next) {
 			hdr = phys_to_virt(next);

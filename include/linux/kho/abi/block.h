@@ -8,7 +8,7 @@
 #include <linux/types.h>
 
 /**
- * DOC: kho_block ABI, "kho-block-v1"
+ * DOC: kho_block ABI, "kho-block-v2"
  *
  * A kho_block set is an array of fixed-size entries of unknown length kept
  * in a chain of one-page blocks of preserved memory. **Any change to this
@@ -24,13 +24,21 @@
  * The owner keeps the set's description, &struct kho_block_set_ser, in its
  * own serialized state. An empty set has @head 0 and @count 0.
  *
+ * @hash makes any damage to the chain visible: it is a chained xxh64
+ * (seed 0): for every block in chain order, h = xxh64(physical address of
+ * the block as a little-endian u64, 8, h), then for every entry of that
+ * block, h = xxh64(entry, entry_size, h). It covers the head, every link,
+ * every count (through what is hashed) and every entry.
+ *
+ * Versions: "kho-block-v1" had no @hash.
+ *
  * There is no limit on the length of a chain, on either side: whatever a
  * kernel can write, the next one can read. A receiving kernel bounds the
  * walk by @count (every block holds at least one entry) and by the blocks
  * being preserved memory, each of which can be claimed only once.
  */
 
-#define KHO_BLOCK_COMPATIBLE	"kho-block-v1"
+#define KHO_BLOCK_COMPATIBLE	"kho-block-v2"
 
 /**
  * struct kho_block_header_ser - start of every block
@@ -49,6 +57,7 @@ struct kho_block_header_ser {
  * @count: entries in the whole chain
  * @entry_size: bytes per entry
  * @block_size: bytes per block (PAGE_SIZE of the writer)
+ * @hash: chained xxh64 of the chain (see above)
  */
 struct kho_block_set_ser {
 	char compatible[16];
@@ -56,6 +65,7 @@ struct kho_block_set_ser {
 	__u64 count;
 	__u32 entry_size;
 	__u32 block_size;
+	__u64 hash;
 } __packed;
 
 #endif /* _LINUX_KHO_ABI_BLOCK_H */
