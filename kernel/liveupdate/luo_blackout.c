@@ -60,7 +60,7 @@
  *
  * Locking: bo_lock protects the incoming record and the new kernel's
  * stamps; the outgoing page is written only from the reboot path (under
- * luo.lock) and by liveupdate_jump(), when nothing else runs.
+ * luo_state.lock) and by liveupdate_jump(), when nothing else runs.
  */
 
 #define pr_fmt(fmt) "liveupdate: " fmt
@@ -82,6 +82,7 @@
 #include <asm/tsc.h>
 #endif
 
+#include "luo_check.h"
 #include "luo_internal.h"
 
 #include <trace/events/liveupdate.h>
@@ -246,16 +247,17 @@ void luo_blackout_dropped(void)
  *
  * Called by liveupdate_reboot().
  *
- * Context: under luo.lock.
+ * Context: under luo_state.lock.
  */
 void luo_blackout_reboot(unsigned int stamp, unsigned long sessions, unsigned long files)
 {
-	lockdep_assert_held(&luo.lock);
+	lockdep_assert_held(&luo_state.lock);
 	if (!bo_out)
 		return;
 	bo_out->stamp[stamp] = bo_clock();
 	if (stamp != LUO_BLACKOUT_REBOOT)
 		return;
+	liveupdate_test_region("blackout", bo_out, sizeof(*bo_out));
 	memset(bo_out->stamp + 1, 0, sizeof(bo_out->stamp) - sizeof(bo_out->stamp[0]));
 	bo_out->freeze_files = 0;
 	bo_out->freeze_sum_ns = 0;
@@ -278,13 +280,13 @@ void luo_blackout_reboot(unsigned int stamp, unsigned long sessions, unsigned lo
  * Called by luo_file_freeze(), after luo_blackout_reboot() reset the
  * histogram for this attempt.
  *
- * Context: under luo.lock.
+ * Context: under luo_state.lock.
  */
 void luo_blackout_freeze_file(u64 ns)
 {
 	unsigned int slot = ns <= 1 ? 0 : fls64(ns - 1);
 
-	lockdep_assert_held(&luo.lock);
+	lockdep_assert_held(&luo_state.lock);
 	if (!bo_out)
 		return;
 	bo_out->freeze_slots[min(slot, LUO_BLACKOUT_FREEZE_SLOTS - 1)]++;
@@ -311,39 +313,13 @@ void luo_blackout_failed(void)
  */
 void liveupdate_jump(void)
 {
-	if (bo_out && bo_out->stamp[LUO_BLACKOUT_SERIALIZED])
+	if (bo_out && bo_out->stamp[LUO_BLACKOUT_SERIALIZED]) {
 		bo_out->stamp[LUO_BLACKOUT_JUMP] = bo_clock();
+		bo_out->hash = xxh64(bo_out, offsetof(struct luo_blackout_ser, hash), 0);
+	}
 }
 
 /* Validate the previous kernel's record; the reason if it is unusable. */
-static const char *bo_check(const struct luo_blackout_ser *r, size_t size)
-{
-	u64 frozen = 0;
-	unsigned int i;
-
-	if (size < sizeof(*r) ||
-	    strncmp(r->compatible, LUO_BLACKOUT_COMPATIBLE, sizeof(r->compatible)))
-		return "incompatible version (expected " LUO_BLACKOUT_COMPATIBLE ")";
-	if (r->clock != LUO_BLACKOUT_CLOCK_TSC || !bo_clock() || r->clock_khz < 1000 ||
-	    r->clock_khz > 100 * 1000 * 1000)
-		return "unknown clock";
-	for (i = 1; i < LUO_BLACKOUT_NR_STAMPS; i++)
-		if (r->stamp[i] < r->stamp[i - 1])
-			return "stamps out of order";
-	if (!r->stamp[LUO_BLACKOUT_REBOOT] || !r->stamp[LUO_BLACKOUT_JUMP])
-		return "reboot path not stamped";
-	if (bo_entry < r->stamp[LUO_BLACKOUT_JUMP])
-		return "clock reset across the kexec";
-	if (strnlen(r->release, sizeof(r->release)) == sizeof(r->release))
-		return "bad release string";
-	for (i = 0; i < LUO_BLACKOUT_FREEZE_SLOTS; i++)
-		frozen += r->freeze_slots[i];
-	if (frozen != r->freeze_files || r->freeze_files > r->files ||
-	    r->freeze_max_ns > r->freeze_sum_ns)
-		return "inconsistent freeze histogram";
-	return NULL;
-}
-
 /* Take the previous kernel's (valid) record as this kernel's update. */
 static void bo_accept(const struct luo_blackout_ser *r, u64 now)
 {
@@ -383,7 +359,7 @@ static void bo_restore(u64 now)
 			pr_err("blackout record not in preserved memory; not reporting this update\n");
 		return;
 	}
-	why = bo_check(r, size);
+	why = luo_check_blackout(r, size, bo_clock() ? bo_entry : 0);
 	if (why)
 		pr_err("invalid blackout record: %s; not reporting this update\n", why);
 	else

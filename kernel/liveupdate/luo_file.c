@@ -21,7 +21,7 @@
  * (any "no": -EBUSY, nothing changes), then finish() is called on all of
  * them, which discards the ones never retrieved.
  *
- * Everything here runs under luo.lock.
+ * Everything here runs under luo_state.lock.
  */
 
 #define pr_fmt(fmt) "liveupdate: " fmt
@@ -42,15 +42,15 @@
  * luo_handler_find - the handler with a compatible string
  * @compatible: the string
  *
- * Context: under luo.lock.
+ * Context: under luo_state.lock.
  * Return: the handler or NULL.
  */
 struct liveupdate_file_handler *luo_handler_find(const char *compatible)
 {
 	struct liveupdate_file_handler *fh;
 
-	lockdep_assert_held(&luo.lock);
-	list_for_each_entry(fh, &luo.handlers, list)
+	lockdep_assert_held(&luo_state.lock);
+	list_for_each_entry(fh, &luo_state.handlers, list)
 		if (!strncmp(fh->compatible, compatible, LIVEUPDATE_HNDL_COMPAT_LENGTH))
 			return fh;
 	return NULL;
@@ -73,10 +73,10 @@ int liveupdate_register_file_handler(struct liveupdate_file_handler *fh)
 	    !ops->retrieve || !ops->finish || !fh->compatible[0] ||
 	    strnlen(fh->compatible, LIVEUPDATE_HNDL_COMPAT_LENGTH) == LIVEUPDATE_HNDL_COMPAT_LENGTH)
 		return -EINVAL;
-	guard(mutex)(&luo.lock);
+	guard(mutex)(&luo_state.lock);
 	if (luo_handler_find(fh->compatible))
 		return -EEXIST;
-	list_add_tail(&fh->list, &luo.handlers);
+	list_add_tail(&fh->list, &luo_state.handlers);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(liveupdate_register_file_handler);
@@ -87,12 +87,12 @@ static bool luo_handler_in_use(struct liveupdate_file_handler *fh)
 	struct luo_file *f;
 	int bkt;
 
-	lockdep_assert_held(&luo.lock);
-	hash_for_each(luo.out, bkt, s, hnode)
+	lockdep_assert_held(&luo_state.lock);
+	hash_for_each(luo_state.out, bkt, s, hnode)
 		list_for_each_entry(f, &s->files, list)
 			if (f->fh == fh)
 				return true;
-	hash_for_each(luo.in, bkt, s, hnode)
+	hash_for_each(luo_state.in, bkt, s, hnode)
 		list_for_each_entry(f, &s->files, list)
 			if (f->fh == fh)
 				return true;
@@ -107,7 +107,7 @@ static bool luo_handler_in_use(struct liveupdate_file_handler *fh)
  */
 int liveupdate_unregister_file_handler(struct liveupdate_file_handler *fh)
 {
-	guard(mutex)(&luo.lock);
+	guard(mutex)(&luo_state.lock);
 	if (luo_handler_in_use(fh))
 		return -EBUSY;
 	list_del_init(&fh->list);
@@ -134,7 +134,7 @@ static void luo_args(struct liveupdate_file_op_args *args, struct luo_file *f,
  * @fd: the file descriptor
  * @token: userspace's token
  *
- * Context: under luo.lock.
+ * Context: under luo_state.lock.
  * Return: 0; -EBADF, -ENOENT (no handler), -EEXIST (token in use), -EBUSY
  * (the file is in a session), -ENOMEM, or the handler's error.
  */
@@ -147,14 +147,14 @@ int luo_file_preserve(struct liveupdate_session *s, int fd, u64 token)
 	u64 t0;
 	int err;
 
-	lockdep_assert_held(&luo.lock);
+	lockdep_assert_held(&luo_state.lock);
 	if (xa_load(&s->tokens, token))
 		return -EEXIST;
 	file = fget(fd);
 	if (!file)
 		return -EBADF;
 	err = -ENOENT;
-	list_for_each_entry(fh, &luo.handlers, list)
+	list_for_each_entry(fh, &luo_state.handlers, list)
 		if (fh->ops->can_preserve(fh, file))
 			goto found;
 	goto err_fput;
@@ -170,7 +170,7 @@ found:
 	f->file = file;
 	f->token = token;
 	f->id = fh->ops->get_id ? fh->ops->get_id(file) : (unsigned long)file;
-	err = xa_insert(&luo.files, f->id, f, GFP_KERNEL);	/* -EBUSY if taken */
+	err = xa_insert(&luo_state.files, f->id, f, GFP_KERNEL);	/* -EBUSY if taken */
 	if (err)
 		goto err_free;
 	err = xa_insert(&s->tokens, token, f, GFP_KERNEL);
@@ -196,7 +196,7 @@ err_shrink:
 err_erase_token:
 	xa_erase(&s->tokens, token);
 err_erase_id:
-	xa_erase(&luo.files, f->id);
+	xa_erase(&luo_state.files, f->id);
 err_free:
 	kfree(f);
 err_module:
@@ -210,14 +210,14 @@ err_fput:
  * luo_file_unpreserve_all - unpreserve every file of an outgoing session
  * @s: the session
  *
- * Context: under luo.lock.
+ * Context: under luo_state.lock.
  */
 void luo_file_unpreserve_all(struct liveupdate_session *s)
 {
 	struct liveupdate_file_op_args args;
 	struct luo_file *f, *tmp;
 
-	lockdep_assert_held(&luo.lock);
+	lockdep_assert_held(&luo_state.lock);
 	list_for_each_entry_safe_reverse(f, tmp, &s->files, list) {
 		u64 t0 = ktime_get_ns();
 
@@ -227,7 +227,7 @@ void luo_file_unpreserve_all(struct liveupdate_session *s)
 					  ktime_get_ns() - t0);
 		list_del(&f->list);
 		xa_erase(&s->tokens, f->token);
-		xa_erase(&luo.files, f->id);
+		xa_erase(&luo_state.files, f->id);
 		module_put(f->fh->ops->owner);
 		fput(f->file);
 		kfree(f);
@@ -241,7 +241,7 @@ void luo_file_unpreserve_all(struct liveupdate_session *s)
  * @f: the file
  * @s: its session
  *
- * Context: under luo.lock.
+ * Context: under luo_state.lock.
  * Return: 0 or the handler's error.
  */
 int luo_file_freeze(struct luo_file *f, struct liveupdate_session *s)
@@ -250,7 +250,7 @@ int luo_file_freeze(struct luo_file *f, struct liveupdate_session *s)
 	u64 t0 = ktime_get_ns(), ns;
 	int err;
 
-	lockdep_assert_held(&luo.lock);
+	lockdep_assert_held(&luo_state.lock);
 	if (!f->fh->ops->freeze)
 		return 0;
 	luo_args(&args, f, s);
@@ -271,14 +271,14 @@ int luo_file_freeze(struct luo_file *f, struct liveupdate_session *s)
  * @f: a frozen file
  * @s: its session
  *
- * Context: under luo.lock.
+ * Context: under luo_state.lock.
  */
 void luo_file_unfreeze(struct luo_file *f, struct liveupdate_session *s)
 {
 	struct liveupdate_file_op_args args;
 	u64 t0 = ktime_get_ns();
 
-	lockdep_assert_held(&luo.lock);
+	lockdep_assert_held(&luo_state.lock);
 	if (f->fh->ops->unfreeze) {
 		luo_args(&args, f, s);
 		f->fh->ops->unfreeze(&args);
@@ -295,7 +295,7 @@ void luo_file_unfreeze(struct luo_file *f, struct liveupdate_session *s)
  * @s: its incoming session
  * @ser: its entry (validated by the caller)
  *
- * Context: under luo.lock.
+ * Context: under luo_state.lock.
  * Return: the file or ERR_PTR(-ENOMEM).
  */
 struct luo_file *luo_file_add_incoming(struct liveupdate_session *s,
@@ -303,7 +303,7 @@ struct luo_file *luo_file_add_incoming(struct liveupdate_session *s,
 {
 	struct luo_file *f;
 
-	lockdep_assert_held(&luo.lock);
+	lockdep_assert_held(&luo_state.lock);
 	f = kzalloc(sizeof(*f), GFP_KERNEL);
 	if (!f)
 		return ERR_PTR(-ENOMEM);
@@ -326,7 +326,7 @@ struct luo_file *luo_file_add_incoming(struct liveupdate_session *s,
  * @token: the token
  * @filep: the retrieved file, with a reference for the caller's new fd
  *
- * Context: under luo.lock.
+ * Context: under luo_state.lock.
  * Return: 0; -ENOENT for an unknown token, one already retrieved, or a
  * file type this kernel cannot restore; -ENOMEM (nothing changed: it can
  * be tried again); the handler's error, which is final (the same error
@@ -339,7 +339,7 @@ int luo_file_retrieve(struct liveupdate_session *s, u64 token, struct file **fil
 	u64 t0;
 	int err;
 
-	lockdep_assert_held(&luo.lock);
+	lockdep_assert_held(&luo_state.lock);
 	if (!s->incoming || s->finished)
 		return -ENOENT;
 	f = xa_load(&s->tokens, token);
@@ -375,14 +375,14 @@ int luo_file_retrieve(struct liveupdate_session *s, u64 token, struct file **fil
  *
  * Files never retrieved are discarded by their handler.
  *
- * Context: under luo.lock.
+ * Context: under luo_state.lock.
  */
 void luo_file_finish_force(struct liveupdate_session *s)
 {
 	struct liveupdate_file_op_args args;
 	struct luo_file *f, *tmp;
 
-	lockdep_assert_held(&luo.lock);
+	lockdep_assert_held(&luo_state.lock);
 	list_for_each_entry_safe(f, tmp, &s->files, list) {
 		if (f->fh) {
 			u64 t0 = ktime_get_ns();
@@ -409,7 +409,7 @@ void luo_file_finish_force(struct liveupdate_session *s)
  * luo_file_finish_all - LIVEUPDATE_SESSION_FINISH for the files
  * @s: an incoming session
  *
- * Context: under luo.lock.
+ * Context: under luo_state.lock.
  * Return: 0, or -EBUSY if a file cannot finish yet (nothing changed then).
  */
 int luo_file_finish_all(struct liveupdate_session *s)
@@ -417,7 +417,7 @@ int luo_file_finish_all(struct liveupdate_session *s)
 	struct liveupdate_file_op_args args;
 	struct luo_file *f;
 
-	lockdep_assert_held(&luo.lock);
+	lockdep_assert_held(&luo_state.lock);
 	list_for_each_entry(f, &s->files, list) {
 		if (!f->fh || !f->fh->ops->can_finish)
 			continue;

@@ -11,8 +11,12 @@
 #include <linux/kho_block.h>
 #include <linux/liveupdate.h>
 #include <linux/mutex.h>
+#include <linux/string.h>
 #include <linux/xarray.h>
+#include <linux/xxhash.h>
 #include <linux/kho/abi/luo.h>
+
+#include "luo_check.h"
 
 /**
  * struct luo_file - a preserved file
@@ -23,7 +27,7 @@
  * @token: userspace's token
  * @data: the handler's serialized data
  * @private_data: the handler's runtime state
- * @id: identity key in luo.files (outgoing)
+ * @id: identity key in luo_state.files (outgoing)
  * @retrieve_status: see &struct liveupdate_file_op_args
  * @frozen: freeze succeeded and was not undone
  * @compatible: the handler's compatible string (incoming)
@@ -45,14 +49,14 @@ struct luo_file {
  * struct liveupdate_session - a session
  * @name: its name
  * @id: a hash of the name, the same in both kernels (for tracing)
- * @hnode: in luo.out or luo.in
+ * @hnode: in luo_state.out or luo_state.in
  * @files: its files, in preserve order
  * @nr_files: how many
  * @tokens: token -> &struct luo_file
  * @files_set: serialized file entries (outgoing; grown at preserve)
  * @incoming: came from the previous kernel
  * @retrieved: incoming and handed to userspace
- * @finished: incoming and finished (no longer in luo.in)
+ * @finished: incoming and finished (no longer in luo_state.in)
  */
 struct liveupdate_session {
 	char name[LIVEUPDATE_SESSION_NAME_LENGTH];
@@ -83,6 +87,9 @@ struct liveupdate_session {
  * @frozen: serialized for a kexec: no more changes
  * @deserialized: the incoming state was read (first open)
  * @opened: /dev/liveupdate is open
+ * @rd: while the incoming state is being read (an open that ran out of
+ *	memory resumes from here): its state page, its chain of sessions, the
+ *	position in it, and the chain of files of the session being read
  */
 struct luo_state {
 	struct mutex lock;	/* everything in LUO, see luo_core.c */
@@ -97,13 +104,46 @@ struct luo_state {
 	bool frozen;
 	bool deserialized;
 	bool opened;
+	struct {
+		struct luo_ser *ser;
+		size_t size;
+		struct kho_block_set sessions;
+		struct kho_block_reader cursor;
+		struct kho_block_set files;
+		unsigned long dropped;
+		u64 t0;
+	} rd;
 };
 
-extern struct luo_state luo;
+extern struct luo_state luo_state;
 
 /* luo_core.c */
 int luo_copy_arg(void *karg, size_t ksize, size_t minsz, unsigned long uarg, u32 *usize);
 int luo_copy_back(unsigned long uarg, const void *karg, size_t ksize, u32 usize);
+
+/* The hash of LUO's state page (abi/luo.h). */
+static inline u64 luo_ser_hash(const struct luo_ser *ser)
+{
+	return xxh64(ser, offsetof(struct luo_ser, hash), 0);
+}
+
+/* luo_deserialize.c */
+int luo_deserialize(void);
+
+/* luo_test.c: test hooks (LIVEUPDATE_TEST) */
+#ifdef CONFIG_LIVEUPDATE_TEST
+void luo_test_corrupt(void);
+void luo_test_serialized(void);
+void luo_test_debugfs(void);
+/* luo_damage.c */
+void luo_damage_reset(void);
+void luo_damage_debugfs(struct dentry *dir);
+#else
+static inline void luo_test_corrupt(void) { }
+static inline void luo_test_serialized(void) { }
+static inline void luo_test_debugfs(void) { }
+static inline void luo_damage_reset(void) { }
+#endif
 
 /* luo_blackout.c */
 int luo_blackout_init(void);

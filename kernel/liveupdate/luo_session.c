@@ -18,8 +18,8 @@
  * name; closing a retrieved session finishes it.
  *
  * Every session's file entries live in a kho_block set grown at preserve
- * time; the session entries in luo.sessions_set, grown at create time.
- * All of it is protected by luo.lock.
+ * time; the session entries in luo_state.sessions_set, grown at create time.
+ * All of it is protected by luo_state.lock.
  */
 
 #define pr_fmt(fmt) "liveupdate: " fmt
@@ -46,17 +46,17 @@ static u32 luo_hash(const char *name)
 
 /**
  * luo_session_find - a session by name
- * @table: luo.out or luo.in
+ * @table: luo_state.out or luo_state.in
  * @name: the name
  *
- * Context: under luo.lock.
+ * Context: under luo_state.lock.
  * Return: the session or NULL.
  */
 struct liveupdate_session *luo_session_find(struct hlist_head *table, const char *name)
 {
 	struct liveupdate_session *s;
 
-	lockdep_assert_held(&luo.lock);
+	lockdep_assert_held(&luo_state.lock);
 	hlist_for_each_entry(s, &table[hash_min(luo_hash(name), LUO_HASH_BITS)], hnode)
 		if (!strcmp(s->name, name))
 			return s;
@@ -101,20 +101,20 @@ static int luo_session_release(struct inode *inode, struct file *file)
 {
 	struct liveupdate_session *s = file->private_data;
 
-	guard(mutex)(&luo.lock);
+	guard(mutex)(&luo_state.lock);
 	trace_luo_session_release(s->id, s->name, s->nr_files, 0);
 	if (!s->incoming) {
 		/*
 		 * Serialized for the kexec: the next kernel gets the session
 		 * as it was written, so nothing of it may change or be freed.
 		 */
-		if (luo.frozen)
+		if (luo_state.frozen)
 			return 0;
 		/* Closed before the kexec: nothing of it survives. */
 		hash_del(&s->hnode);
 		luo_file_unpreserve_all(s);
-		luo.nr_out--;
-		kho_block_set_shrink(&luo.sessions_set, luo.nr_out);
+		luo_state.nr_out--;
+		kho_block_set_shrink(&luo_state.sessions_set, luo_state.nr_out);
 		luo_session_free(s);
 		return 0;
 	}
@@ -136,8 +136,8 @@ static long luo_session_preserve_fd(struct liveupdate_session *s, unsigned long 
 	ret = luo_copy_arg(&arg, sizeof(arg), offsetofend(typeof(arg), token), uarg, &usize);
 	if (ret)
 		return ret;
-	guard(mutex)(&luo.lock);
-	if (luo.frozen)
+	guard(mutex)(&luo_state.lock);
+	if (luo_state.frozen)
 		return -EBUSY;
 	if (s->incoming)
 		return -EINVAL;
@@ -164,7 +164,7 @@ static long luo_session_retrieve_fd(struct liveupdate_session *s, unsigned long 
 	arg.fd = fd;
 	ret = luo_copy_back(uarg, &arg, sizeof(arg), usize);
 	if (!ret) {
-		scoped_guard(mutex, &luo.lock)
+		scoped_guard(mutex, &luo_state.lock)
 			ret = luo_file_retrieve(s, arg.token, &file);
 	}
 	if (ret) {
@@ -186,7 +186,7 @@ static long luo_session_finish(struct liveupdate_session *s, unsigned long uarg)
 		return ret;
 	if (arg.reserved)
 		return -EINVAL;
-	guard(mutex)(&luo.lock);
+	guard(mutex)(&luo_state.lock);
 	if (!s->incoming)
 		return -EINVAL;
 	if (s->finished)
@@ -265,12 +265,12 @@ struct file *luo_session_create(const char *name)
 	struct file *file;
 	int err;
 
-	guard(mutex)(&luo.lock);
-	if (luo.frozen)
+	guard(mutex)(&luo_state.lock);
+	if (luo_state.frozen)
 		return ERR_PTR(-EBUSY);
-	if (luo_session_find(luo.out, name))
+	if (luo_session_find(luo_state.out, name))
 		return ERR_PTR(-EEXIST);
-	err = kho_block_set_grow(&luo.sessions_set, luo.nr_out + 1);
+	err = kho_block_set_grow(&luo_state.sessions_set, luo_state.nr_out + 1);
 	if (err)
 		return ERR_PTR(err);
 	s = luo_session_alloc(name, false);
@@ -281,15 +281,15 @@ struct file *luo_session_create(const char *name)
 	file = luo_session_file(s);
 	if (IS_ERR(file))
 		goto err_free;
-	hash_add(luo.out, &s->hnode, luo_hash(s->name));
-	luo.nr_out++;
+	hash_add(luo_state.out, &s->hnode, luo_hash(s->name));
+	luo_state.nr_out++;
 	trace_luo_session_create(s->id, s->name, 0, 0);
 	return file;
 
 err_free:
 	luo_session_free(s);
 err_shrink:
-	kho_block_set_shrink(&luo.sessions_set, luo.nr_out);
+	kho_block_set_shrink(&luo_state.sessions_set, luo_state.nr_out);
 	return file;
 }
 
@@ -305,8 +305,8 @@ struct file *luo_session_retrieve(const char *name)
 	struct liveupdate_session *s;
 	struct file *file;
 
-	guard(mutex)(&luo.lock);
-	s = luo_session_find(luo.in, name);
+	guard(mutex)(&luo_state.lock);
+	s = luo_session_find(luo_state.in, name);
 	if (!s)
 		return ERR_PTR(-ENOENT);
 	if (s->retrieved)

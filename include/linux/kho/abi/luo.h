@@ -9,7 +9,7 @@
 #include <linux/kho/abi/block.h>
 
 /**
- * DOC: LUO state ABI, "luo-v1"
+ * DOC: LUO state ABI, "luo-v2"
  *
  * LUO hands its state to the next kernel as the KHO subtree "LUO": one
  * preserved page holding &struct luo_ser. **Any change to this layout (or
@@ -18,10 +18,16 @@
  *
  * The sessions are a kho_block set of &struct luo_session_ser; each
  * session's files are a kho_block set of &struct luo_file_ser. There is no
- * fixed limit on either.
+ * fixed limit on either. Every part is covered by a hash: @hash covers the
+ * state page, the sets' own hashes their chains and entries. What a
+ * receiving kernel drops when something does not match: all sessions for
+ * damage to the state page or the chain of sessions; one session for
+ * damage to its chain of files or one of its file entries.
+ *
+ * Versions: "luo-v1" had no @hash (and kho-block-v1 sets).
  */
 
-#define LUO_COMPATIBLE		"luo-v1"
+#define LUO_COMPATIBLE		"luo-v2"
 #define LUO_KHO_SUBTREE		"LUO"
 
 /**
@@ -50,14 +56,16 @@ struct luo_session_ser {
  * struct luo_ser - LUO's state
  * @compatible: LUO_COMPATIBLE, NUL-padded
  * @sessions: the sessions
+ * @hash: xxh64 (seed 0) of the bytes before it
  */
 struct luo_ser {
 	char compatible[16];
 	struct kho_block_set_ser sessions;
+	__u64 hash;
 } __packed;
 
 /**
- * DOC: Blackout record ABI, "luo-blackout-v2"
+ * DOC: Blackout record ABI, "luo-blackout-v3"
  *
  * Next to its state, LUO hands over the KHO subtree "LUO-blackout": one
  * preserved page holding &struct luo_blackout_ser, so that the next kernel
@@ -66,12 +74,16 @@ struct luo_ser {
  * (the TSC on x86): reboot entered, every file frozen, state serialized, and
  * the jump into the new kernel; and how long each file took to freeze, which
  * no tracer in userspace can see (it happens inside reboot()). **Any
- * layout change bumps
- * LUO_BLACKOUT_COMPATIBLE**; a record the new kernel cannot read, or whose
- * stamps are out of order, is logged and ignored.
+ * layout change bumps LUO_BLACKOUT_COMPATIBLE**; a record the new kernel
+ * cannot read, whose hash does not match or whose stamps are out of order,
+ * is logged and ignored.
+ *
+ * Versions: "luo-blackout-v2" had no @hash and a 65-byte @release before
+ * the u64 fields that followed it; v3 puts @release last, 8-byte aligned,
+ * and adds @hash.
  */
 
-#define LUO_BLACKOUT_COMPATIBLE		"luo-blackout-v2"
+#define LUO_BLACKOUT_COMPATIBLE		"luo-blackout-v3"
 #define LUO_BLACKOUT_KHO_SUBTREE	"LUO-blackout"
 
 /* Clocks a blackout record may be stamped with. */
@@ -100,12 +112,13 @@ struct luo_ser {
  * @sessions: sessions serialized
  * @files: files serialized
  * @stamp: clock readings, indexed by LUO_BLACKOUT_REBOOT..JUMP
- * @release: the old kernel's release (utsname), NUL-terminated
  * @freeze_files: files frozen (with a freeze operation)
  * @freeze_sum_ns: the time they took, in total
  * @freeze_max_ns: the longest
  * @freeze_slots: log2 histogram of their durations (the last slot also
  *		  counts anything longer)
+ * @release: the old kernel's release (utsname), NUL-terminated
+ * @hash: xxh64 (seed 0) of the bytes before it, taken at the jump
  */
 struct luo_blackout_ser {
 	char compatible[24];
@@ -117,11 +130,12 @@ struct luo_blackout_ser {
 	__u64 sessions;
 	__u64 files;
 	__u64 stamp[LUO_BLACKOUT_NR_STAMPS];
-	char release[65];
 	__u64 freeze_files;
 	__u64 freeze_sum_ns;
 	__u64 freeze_max_ns;
 	__u32 freeze_slots[LUO_BLACKOUT_FREEZE_SLOTS];
+	char release[72];
+	__u64 hash;
 } __packed;
 
 #endif /* _LINUX_KHO_ABI_LUO_H */
