@@ -6,7 +6,7 @@
 /**
  * DOC: memfd preservation across live update
  *
- * The LUO file handler for anonymous shmem memfds ("memfd-v2", layout in
+ * The LUO file handler for anonymous shmem memfds ("memfd-v3", layout in
  * ``include/linux/kho/abi/memfd.h``). A workload keeps its state in a memfd
  * and finds it in the next kernel without a copy.
  *
@@ -34,12 +34,18 @@
  * - **Unpreserve** (session closed before the kexec): everything is
  *   unpreserved and unpinned and the size thawed.
  * - **Retrieve** (next kernel): the description and every record are
- *   validated (order, alignment, index inside the size and increasing, page
- *   frame in RAM, preserved memory of that order) and the folios claimed
+ *   validated (their hash, order, alignment, index inside the size and
+ *   increasing, page frame in RAM, preserved memory of that order) and the
+ *   folios claimed
  *   before anything is built; then a new memfd of the same size, position,
  *   seals and mode gets all of them at once, charged to the retrieving
- *   task's memory cgroup. A damaged record fails the retrieve for good with
- *   -EINVAL, and every folio is freed, so nothing leaks. Running out of
+ *   task's memory cgroup. A damaged description or list of records (the
+ *   hashes do not match) fails the retrieve for good with -EINVAL and
+ *   claims nothing: records that cannot be trusted could name another
+ *   file's memory, so the memory stays reserved, counted in
+ *   ``kho/in/status``, until ``kho/in/release`` gives it back. A record
+ *   that is intact but invalid fails the retrieve too, and every folio the
+ *   valid records name is freed. Running out of
  *   memory (the memory cgroup's limit) fails it with -ENOMEM and changes
  *   nothing: the claimed folios are kept and the same retrieve can be tried
  *   again.
@@ -66,12 +72,13 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
+#include <linux/xxhash.h>
 #include <linux/kho/abi/memfd.h>
 
 #include <trace/events/liveupdate.h>
 
-#define MEMFD_KNOWN_SEALS	(F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | \
-				 F_SEAL_FUTURE_WRITE | F_SEAL_EXEC)
+#include "memfd_luo_check.h"
+
 /* Folios pinned by one memfd_pin_folios() call. */
 #define MEMFD_LUO_PIN_BATCH	64
 
@@ -309,10 +316,11 @@ static void memfd_luo_unpreserve(struct liveupdate_file_op_args *args)
 
 #ifdef CONFIG_LIVEUPDATE_TEST
 /*
- * Tests only: debugfs memfd_luo/corrupt damages the first folio record of
- * the next memfd frozen: "index" (beyond the size), "index-wrap" (so large
- * that it wraps to 0 in bytes), "order" (not the folio's), "order-huge"
- * (beyond any shift) or "pfn" (memory that is not preserved).
+ * Tests only: debugfs memfd_luo/corrupt changes the first folio record of
+ * the next memfd frozen, and its hashes to match: "index" (beyond the
+ * size), "index-wrap" (so large that it wraps to 0 in bytes), "order" (not
+ * the folio's), "order-huge" (beyond any shift) or "pfn" (memory that is
+ * not preserved). Each record's own checks must catch it.
  */
 static char memfd_luo_corrupt[16];
 static DEFINE_MUTEX(memfd_luo_corrupt_lock);
@@ -338,6 +346,9 @@ static void memfd_luo_test_corrupt(struct memfd_luo *ml)
 		rec->order = 70;
 	else
 		rec->pfn = 1ULL << 38;
+	/* A consistent lie: the hashes match, the record's checks must catch it. */
+	ml->ser->folios.hash = kho_block_set_hash(&ml->records);
+	ml->ser->hash = memfd_luo_ser_hash(ml->ser);
 	memfd_luo_corrupt[0] = '\0';
 }
 
@@ -395,23 +406,27 @@ static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
 	}
 	kho_block_writer_init(&w, &ml->records, &ml->ser->folios);
 	xa_for_each(&ml->folios, index, folio) {
-		struct memfd_luo_folio_ser *rec = kho_block_writer_next(&w);
+		struct memfd_luo_folio_ser rec = {
+			.pfn = folio_pfn(folio),
+			.index = index,
+			.order = folio_order(folio),
+			.flags = MEMFD_LUO_FOLIO_DIRTY | MEMFD_LUO_FOLIO_UPTODATE,
+		};
 
-		if (WARN_ON_ONCE(!rec)) {
+		if (WARN_ON_ONCE(kho_block_writer_add(&w, &rec))) {
 			shmem_freeze_folios(inode, false);
 			return -ENOSPC;
 		}
-		rec->pfn = folio_pfn(folio);
-		rec->index = index;
-		rec->order = folio_order(folio);
-		rec->flags = MEMFD_LUO_FOLIO_DIRTY | MEMFD_LUO_FOLIO_UPTODATE;
 	}
 	ml->ser->pos = args->file->f_pos;
 	ml->ser->size = i_size_read(inode);
 	ml->ser->seals = SHMEM_I(inode)->seals;
 	ml->ser->mode = inode->i_mode & S_IALLUGO;
 	ml->ser->nr_folios = ml->nr_folios;
+	ml->ser->hash = memfd_luo_ser_hash(ml->ser);
 	memfd_luo_test_corrupt(ml);
+	liveupdate_test_region("memfd-desc", ml->ser, sizeof(*ml->ser));
+	liveupdate_test_chain("memfd-records", &ml->records);
 	return 0;
 }
 
@@ -437,55 +452,33 @@ static void memfd_luo_in_free(struct memfd_luo_in *in)
 	kfree(in);
 }
 
-/* Is @rec a folio that may follow one ending at page @end in a file of @pages? */
-static bool memfd_luo_record_ok(const struct memfd_luo_folio_ser *rec, pgoff_t end, u64 pages)
+/* A valid record of a memfd that cannot be rebuilt: free its folio. */
+static int memfd_luo_discard(const struct memfd_luo_folio_ser *rec, void *arg)
 {
-	/* The order first: every shift below depends on it. */
-	return rec->order <= MAX_PAGE_ORDER && rec->index < pages && rec->index >= end &&
-	       IS_ALIGNED(rec->index, 1UL << rec->order) && pfn_valid(rec->pfn) &&
-	       IS_ALIGNED(rec->pfn, 1UL << rec->order) &&
-	       !(rec->flags & ~(MEMFD_LUO_FOLIO_DIRTY | MEMFD_LUO_FOLIO_UPTODATE));
+	struct folio *folio = pfn_valid(rec->pfn) ? kho_restore_folio(PFN_PHYS(rec->pfn)) : NULL;
+
+	if (!folio)
+		return -EINVAL;
+	folio_put(folio);
+	return 0;
 }
 
-/*
- * Claim every folio the records describe. On a bad record, claim and free
- * the rest too (so that nothing stays reserved) and fail with -EINVAL.
- */
-static int memfd_luo_in_claim(struct memfd_luo_in *in, const struct kho_block_set *records)
+/* memfd_luo_check_records() found a valid record: take its folio. */
+static int memfd_luo_claim(const struct memfd_luo_folio_ser *rec, void *arg)
 {
-	const struct memfd_luo_ser *ser = in->ser;
-	u64 pages = DIV_ROUND_UP(ser->size, PAGE_SIZE), seen = 0;
-	const struct memfd_luo_folio_ser *rec;
-	struct kho_block_reader r;
-	pgoff_t end = 0;
-	int err = 0;
+	struct memfd_luo_in *in = arg;
+	struct folio *folio;
 
-	kho_block_reader_init(&r, records);
-	while ((rec = kho_block_reader_next(&r))) {
-		struct folio *folio;
-
-		/* A bad record names nothing: claim only what good ones name. */
-		if (++seen > ser->nr_folios || !memfd_luo_record_ok(rec, end, pages)) {
-			err = -EINVAL;
-			continue;
-		}
-		folio = kho_restore_folio(PFN_PHYS(rec->pfn));
-		if (!folio || folio_order(folio) != rec->order) {
-			err = -EINVAL;
-			if (folio)
-				folio_put(folio);
-			continue;
-		}
-		end = rec->index + (1UL << rec->order);
-		folio->index = rec->index;
-		in->folios[in->nr_folios++] = folio;
-		in->nr_pages += folio_nr_pages(folio);
+	folio = pfn_valid(rec->pfn) ? kho_restore_folio(PFN_PHYS(rec->pfn)) : NULL;
+	if (!folio || folio_order(folio) != rec->order) {
+		if (folio)
+			folio_put(folio);
+		return -EINVAL;
 	}
-	if (seen != ser->nr_folios)
-		err = -EINVAL;
-	if (err)
-		memfd_luo_in_put_folios(in);
-	return err;
+	folio->index = rec->index;
+	in->folios[in->nr_folios++] = folio;
+	in->nr_pages += folio_nr_pages(folio);
+	return 0;
 }
 
 /*
@@ -498,6 +491,7 @@ static int memfd_luo_in_load(struct memfd_luo_in *in, u64 data)
 	struct kho_block_set records;
 	struct memfd_luo_ser *ser;
 	struct page *page;
+	const char *why;
 	int err;
 
 	if (in->folios)
@@ -512,27 +506,37 @@ static int memfd_luo_in_load(struct memfd_luo_in *in, u64 data)
 		in->ser = page_address(page);
 	}
 	ser = in->ser;
-	in->folios = kvmalloc_array(max_t(u64, ser->nr_folios, 1), sizeof(*in->folios),
-				    GFP_KERNEL);
-	if (!in->folios)
-		return -ENOMEM;
+	why = memfd_luo_check_desc(ser);
+	if (why && ser->hash != memfd_luo_ser_hash(ser)) {
+		pr_err("preserved memfd: %s\n", why);
+		return -EINVAL;
+	}
+	/* Before the records are claimed: running out of memory is retried. */
+	if (!why) {
+		in->folios = kvmalloc_array(max_t(u64, ser->nr_folios, 1), sizeof(*in->folios),
+					    GFP_KERNEL);
+		if (!in->folios)
+			return -ENOMEM;
+	}
 	kho_block_set_init(&records, sizeof(struct memfd_luo_folio_ser));
 	err = kho_block_set_restore(&records, &ser->folios);
-	if (err)
+	if (err) {
+		/* Nothing in them can be trusted to name this file's memory. */
+		pr_err("preserved memfd of %llu bytes: damaged folio records; its memory stays reserved (kho/in/release gives it back)\n",
+		       ser->size);
 		goto err_free;
-	if (ser->size > MAX_LFS_FILESIZE || ser->pos > ser->size || ser->flags ||
-	    ser->reserved || (ser->seals & ~MEMFD_KNOWN_SEALS) || (ser->mode & ~S_IALLUGO) ||
-	    ser->nr_folios > DIV_ROUND_UP(ser->size, PAGE_SIZE)) {
-		pr_err("preserved memfd of %llu bytes: malformed description\n", ser->size);
-		/* The folios are recorded: claim and free what can be found. */
-		err = -EINVAL;
-		memfd_luo_in_claim(in, &records);
-		goto err_records;
 	}
-	err = memfd_luo_in_claim(in, &records);
-	if (err)
-		pr_err("preserved memfd of %llu bytes: malformed folio records\n", ser->size);
-err_records:
+	if (why) {
+		pr_err("preserved memfd of %llu bytes: %s\n", ser->size, why);
+		/* The records are intact: free the folios they name. */
+		memfd_luo_check_records(ser, &records, memfd_luo_discard, NULL);
+		err = -EINVAL;
+	} else {
+		err = memfd_luo_check_records(ser, &records, memfd_luo_claim, in);
+		if (err)
+			pr_err("preserved memfd of %llu bytes: malformed folio records\n",
+			       ser->size);
+	}
 	kho_block_set_destroy(&records);
 	if (!err)
 		return 0;

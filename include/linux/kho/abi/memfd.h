@@ -9,7 +9,7 @@
 #include <linux/kho/abi/block.h>
 
 /**
- * DOC: memfd preservation ABI, "memfd-v2"
+ * DOC: memfd preservation ABI, "memfd-v3"
  *
  * A preserved memfd is described by &struct memfd_luo_ser in one preserved
  * page; LUO's file entry holds its physical address. The folios present in
@@ -17,14 +17,17 @@
  * &struct memfd_luo_folio_ser, in increasing @index order, not overlapping;
  * each folio is preserved memory of its own order and starts before the
  * end of the file (a folio may extend past it when the size is not a
- * multiple of the folio size). **Any change to this layout bumps
+ * multiple of the folio size). @hash covers the description (and through
+ * the set's own hash, every record): a memfd whose description or records
+ * were damaged fails to retrieve, alone. **Any change to this layout bumps
  * MEMFD_LUO_COMPATIBLE**.
  *
- * Versions: "memfd-v1" had no @mode (files came back mode 0777); v2 adds
- * it in place of v1's reserved word after @flags.
+ * Versions: "memfd-v1" had no @mode (files came back mode 0777); v2 added
+ * it in place of v1's reserved word after @flags; v3 adds @hash (and uses
+ * kho-block-v2 sets).
  */
 
-#define MEMFD_LUO_COMPATIBLE		"memfd-v2"
+#define MEMFD_LUO_COMPATIBLE		"memfd-v3"
 
 #define MEMFD_LUO_FOLIO_DIRTY		BIT(0)
 #define MEMFD_LUO_FOLIO_UPTODATE	BIT(1)
@@ -54,6 +57,7 @@ struct memfd_luo_folio_ser {
  * @reserved: zero
  * @nr_folios: folios in @folios
  * @folios: the folios, a kho_block set
+ * @hash: xxh64 (seed 0) of the bytes before it
  */
 struct memfd_luo_ser {
 	__u64 pos;
@@ -64,6 +68,7 @@ struct memfd_luo_ser {
 	__u32 reserved;
 	__u64 nr_folios;
 	struct kho_block_set_ser folios;
+	__u64 hash;
 } __packed;
 
 #endif /* _LINUX_KHO_ABI_MEMFD_H */

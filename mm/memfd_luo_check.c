@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The Live Update for Linux 6.12 authors
+ */
+
+/**
+ * DOC: memfd handover validation
+ *
+ * What the memfd handler reads from the previous kernel, checked before it
+ * is used: the description of a preserved memfd (its hash, a size the
+ * kernel can have, a position inside it, known seals and mode bits, no
+ * reserved bit, no more folios than pages) and each folio record (the
+ * order first, since every shift depends on it; an index inside the file,
+ * aligned to the order and after the previous folio; known flags; a page
+ * frame number the tracker can name). The chain of records is checked by
+ * kho_block.
+ *
+ * No side effects: memfd_luo.c claims the folios the valid records name,
+ * through the callback given to memfd_luo_check_records(). The file builds
+ * on the host too, where fuzz targets feed it arbitrary records.
+ */
+
+#include <linux/errno.h>
+#include <linux/fcntl.h>
+#include <linux/kho_block.h>
+#include <linux/math.h>
+#include <linux/mm.h>
+#include <linux/stat.h>
+#include <linux/xxhash.h>
+
+#include "memfd_luo_check.h"
+
+#define MEMFD_KNOWN_SEALS	(F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | \
+				 F_SEAL_FUTURE_WRITE | F_SEAL_EXEC)
+/* Page frames the KHO tracker can name (52-bit physical addresses). */
+#define MEMFD_LUO_PFN_LIMIT	(1ULL << (52 - PAGE_SHIFT))
+
+/**
+ * memfd_luo_ser_hash - the hash of a memfd's description (abi/memfd.h)
+ * @ser: the description
+ *
+ * Return: xxh64 of the bytes before its hash.
+ */
+u64 memfd_luo_ser_hash(const struct memfd_luo_ser *ser)
+{
+	return xxh64(ser, offsetof(struct memfd_luo_ser, hash), 0);
+}
+
+/**
+ * memfd_luo_check_desc - check the description of a preserved memfd
+ * @ser: the description, from the previous kernel
+ *
+ * Return: NULL, or what is wrong.
+ */
+const char *memfd_luo_check_desc(const struct memfd_luo_ser *ser)
+{
+	if (ser->hash != memfd_luo_ser_hash(ser))
+		return "damaged description (hash does not match)";
+	if (ser->size > MAX_LFS_FILESIZE || ser->pos > ser->size || ser->flags ||
+	    ser->reserved || (ser->seals & ~MEMFD_KNOWN_SEALS) || (ser->mode & ~S_IALLUGO) ||
+	    ser->nr_folios > DIV_ROUND_UP(ser->size, PAGE_SIZE))
+		return "malformed description";
+	return NULL;
+}
+
+/* Is @rec a folio that may follow one ending at page @end in a file of @pages? */
+static bool memfd_luo_record_ok(const struct memfd_luo_folio_ser *rec, u64 end, u64 pages)
+{
+	/* The order first: every shift below depends on it. */
+	return rec->order <= MAX_PAGE_ORDER && rec->index < pages && rec->index >= end &&
+	       IS_ALIGNED(rec->index, 1UL << rec->order) && rec->pfn < MEMFD_LUO_PFN_LIMIT &&
+	       IS_ALIGNED(rec->pfn, 1UL << rec->order) &&
+	       !(rec->flags & ~(MEMFD_LUO_FOLIO_DIRTY | MEMFD_LUO_FOLIO_UPTODATE));
+}
+
+/**
+ * memfd_luo_check_records - walk a preserved memfd's folio records
+ * @ser: its description, checked with memfd_luo_check_desc()
+ * @records: its records, restored from @ser->folios
+ * @claim: called for every valid record, in order; returns 0 if it took
+ *	   the folio, an error if the folio is not there as described
+ * @arg: passed to @claim
+ *
+ * A bad record, or a folio @claim could not take, fails the walk, but the
+ * walk goes on so that @claim takes every folio a valid record names
+ * (the caller frees them). A bad record names nothing: it is not given to
+ * @claim.
+ *
+ * Return: 0, or -EINVAL if any record was bad or their number is wrong.
+ */
+int memfd_luo_check_records(const struct memfd_luo_ser *ser, const struct kho_block_set *records,
+			    int (*claim)(const struct memfd_luo_folio_ser *rec, void *arg), void *arg)
+{
+	u64 pages = DIV_ROUND_UP(ser->size, PAGE_SIZE), seen = 0, end = 0;
+	const struct memfd_luo_folio_ser *rec;
+	struct kho_block_reader r;
+	int err = 0;
+
+	kho_block_reader_init(&r, records);
+	while ((rec = kho_block_reader_next(&r))) {
+		if (++seen > ser->nr_folios || !memfd_luo_record_ok(rec, end, pages) ||
+		    claim(rec, arg)) {
+			err = -EINVAL;
+			continue;
+		}
+		end = rec->index + (1ULL << rec->order);
+	}
+	if (seen != ser->nr_folios)
+		err = -EINVAL;
+	return err;
+}
