@@ -28,7 +28,7 @@ ifneq ($(filter check demo,$(MAKECMDGOALS)),)
 $(shell rm -f $(BUILD)/timings.log)
 endif
 
-.PHONY: all help deps kernel initramfs check demo bench bigmem vm vmtest clean
+.PHONY: all help deps kernel initramfs check demo bench bigmem damage vm vmtest clean
 
 all: initramfs
 
@@ -40,6 +40,7 @@ help:
 	@echo "  make vmtest T=TEST[,TEST] CYCLES=N [APPEND=params]   one VM run"
 	@echo "  make bench      benchmarks (table + JSON in $(BUILD)/bench)"
 	@echo "  make bigmem     KHO/LUO on 64, 128 and 256 GiB guests (BIGMEM_SIZES=)"
+	@echo "  make damage     handovers damaged at random (DAMAGE_SEEDS= DAMAGE_CYCLES= DAMAGE_COUNT=)"
 	@echo "  make vm         guest shell on this terminal (Ctrl-A X quits)"
 	@echo "  make clean      remove $(BUILD)"
 
@@ -67,6 +68,9 @@ bench: initramfs
 
 bigmem: initramfs
 	@mk/bigmem.sh
+
+damage: initramfs
+	@mk/damage.sh
 
 vmtest: initramfs
 	@$(VMTEST) -t $(T) -c $(CYCLES) -m $(MEM) -a "$(APPEND)" -K $(SELFTESTS)/kunit.suites

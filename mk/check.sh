@@ -93,6 +93,9 @@ step lu-trace-export-prometheus "$LU_ROOT/tools/lu-trace/tests/prom_test.sh" \
 	"$BUILD/prom-test" "${VMTEST[@]}"
 # Prometheus rules (promtool check and unit tests) and the Grafana dashboards.
 step dashboards "$LU_ROOT/dashboards/check.sh"
+# Handovers damaged at random before the jump (seed 1, 6 kexecs, 2
+# mutations each): every one rejected cleanly, nothing lost, nothing wrong.
+step damage-campaign env DAMAGE_SEEDS=1 DAMAGE_CYCLES=6 DAMAGE_COUNT=2 "$LU_ROOT/mk/damage.sh"
 # Incoming LUO state is untrusted: damaged state is logged and LUO starts empty.
 for what in compatible chain session released; do
 	step "luo-corrupt-$what" "${VMTEST[@]}" -n "luo-corrupt-$what" -t luo_corrupt -c 1 \

@@ -13,6 +13,7 @@
 #include <uapi/linux/liveupdate.h>
 
 struct file;
+struct kho_block_set;
 struct kimage;
 struct module;
 struct liveupdate_file_handler;
@@ -87,6 +88,16 @@ struct liveupdate_file_handler {
 	const char compatible[LIVEUPDATE_HNDL_COMPAT_LENGTH];
 	struct list_head list;
 };
+
+#ifdef CONFIG_LIVEUPDATE_TEST
+void liveupdate_test_region(const char *format, void *addr, size_t len);
+void liveupdate_test_chain(const char *format, struct kho_block_set *set);
+void liveupdate_test_damage(void);
+#else
+static inline void liveupdate_test_region(const char *format, void *addr, size_t len) { }
+static inline void liveupdate_test_chain(const char *format, struct kho_block_set *set) { }
+static inline void liveupdate_test_damage(void) { }
+#endif
 
 #ifdef CONFIG_LIVEUPDATE
 bool liveupdate_enabled(void);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * lu_memfd: memfds cross a live update ("memfd-v2") with their contents,
+ * lu_memfd: memfds cross a live update ("memfd-v3") with their contents,
  * holes, size, file position, seals and large folios, and preserved
  * memory is given back when it is not kept.
  *

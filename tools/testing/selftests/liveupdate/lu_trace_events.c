@@ -153,7 +153,7 @@ static void stage1(void)
 	trace = trace_read();
 	id = field(trace, "luo_session_create", "name=trace-s ", "session_id");
 	luo_check(id != ~0ULL, "luo_session_create for trace-s, session_id %#llx", id);
-	luo_check(count(trace, "luo_file_preserve", "compatible=memfd-v2 ret=0") == 1 &&
+	luo_check(count(trace, "luo_file_preserve", "compatible=memfd-v3 ret=0") == 1 &&
 		  count(trace, "luo_file_preserve", "compatible=luo-test-v1 ret=0") == 2,
 		  "luo_file_preserve: 1 memfd, 2 test files");
 	luo_check(field(trace, "memfd_preserve", NULL, "pages") == MEMFD_SIZE / 4096 &&
