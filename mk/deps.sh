@@ -9,6 +9,7 @@ set -euo pipefail
 PACKAGES=(
 	linux-source-6.12		# the kernel source this tree applies to
 	build-essential make gcc libc6-dev patch flex bison bc cpio xz-utils
+	rsync				# headers_install
 	libelf-dev libssl-dev		# objtool, kexec_file signing helpers
 	dwarves				# pahole: DEBUG_INFO_BTF
 	clang llvm libbpf-dev bpftool libfdt-dev	# BPF programs, lu-trace
@@ -16,6 +17,7 @@ PACKAGES=(
 	sparse				# make check: sparse on the new kernel code
 	e2fsprogs python3		# lu-trace tests: the guest's ext2 disk, checks
 	prometheus curl			# dashboards/ rules, lu-trace export against Prometheus
+	strace				# make check records every execve for the deps audit
 )
 PACKAGES+=(${LU_EXTRA_PACKAGES:-})
 pkgs=$(printf '%s\n' "${PACKAGES[@]}" | sed 's/#.*//' | tr ' \t' '\n\n' | sed '/^$/d')
@@ -37,7 +39,18 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "  DEPS      installing: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# A fresh machine has no package lists (every package has no candidate), and
+# old lists name versions the mirror no longer has (the install fails to
+# fetch them): update first in the first case, and retry after updating in
+# the second.
+known=$(apt-cache policy "${missing[@]}" 2> /dev/null | grep -c '^  Candidate: [^(]') || true
+unknown=$((${#missing[@]} - ${known:-0}))
+if [ "$unknown" -gt 0 ]; then
+	echo "  DEPS      $unknown of them unknown to apt: apt-get update"
+	apt-get update -q
+fi
 if ! apt-get install -y -q --no-install-recommends "${missing[@]}"; then
+	echo "  DEPS      install failed: apt-get update and retry"
 	apt-get update -q
 	apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
