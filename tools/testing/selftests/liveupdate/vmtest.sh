@@ -47,7 +47,8 @@ usage: $0 -k BZIMAGE -i INITRD [options]
                NAME.console and NAME.results (-k and -i are not needed)
 Environment: ACCEL=auto|kvm|tcg (default auto: KVM only if it really works),
              QEMU (default qemu-system-x86_64), LU_TIMEOUT_SCALE=N (multiply
-             the default timeout: the debug kernel is slower)
+             the default timeout: the debug kernel is slower), LU_APPEND
+             (kernel parameters for every run, before -a's)
 EOF
 	exit 2
 }
@@ -128,6 +129,7 @@ fi
 
 CMDLINE="console=ttyS0 panic=-1 oops=panic retain_initrd lu.stages=$STAGES lu.results=ttyS1"
 [ -n "$TESTS" ] && CMDLINE+=" lu.tests=$TESTS"
+[ -n "${LU_APPEND:-}" ] && CMDLINE+=" $LU_APPEND"
 [ $SHELL_MODE = 1 ] && CMDLINE+=" lu.shell"
 [ -n "$APPEND" ] && CMDLINE+=" $APPEND"
 
