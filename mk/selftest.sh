@@ -86,7 +86,7 @@ if [ -f "$BUILD/src/linux/Makefile" ]; then
 	mkdir -p "$tmp/configs"
 	cp "$ROOT"/configs/*.config "$tmp/configs/"
 	echo "CONFIG_KVM_INTEL=y" > "$tmp/configs/99-lost.config"
-	out=$(CONFIGS_DIR=$tmp/configs SRC=$BUILD/src/linux BUILD=$tmp/cfg "$MK/kconfig.sh" 2>&1); rc=$?
+	out=$(LU_VARIANT= CONFIGS_DIR=$tmp/configs SRC=$BUILD/src/linux BUILD=$tmp/cfg "$MK/kconfig.sh" 2>&1); rc=$?
 	expect "lost_config_option_fails_the_build" $rc 1 "CONFIG_KVM_INTEL=y requested, got not set" "$out"
 	# The debug kernel's fragments are verified the same way.
 	rm "$tmp/configs/99-lost.config"
