@@ -20,7 +20,8 @@ export LU_TIMINGS=$TIMINGS
 KUNIT=(-K "$SELFTESTS/kunit.suites")
 CYCLES=${CYCLES:-3}
 # The named subset of the suite that make check runs on the debug kernel.
-DEBUG_SUBSET=${DEBUG_SUBSET-"luo-api lu_memfd kexec-kho-$CYCLES-cycles kho-corrupt-fdt kho-corrupt-tracker kho-corrupt-overlap luo-corrupt-chain"}
+# Measured on the debug kernel (2 shared cores, TCG): 240, 81, 289, 91 s.
+DEBUG_SUBSET=${DEBUG_SUBSET-"kexec-kho-$CYCLES-cycles luo-api lu_memfd kho-corrupt-fdt"}
 
 passed=0 failed=0 failures=()
 unset ONLY
