@@ -12,23 +12,42 @@ BUILD ?= build
 override BUILD := $(abspath $(BUILD))
 export BUILD
 
+# Only the directories a fresh Debian install has programs in: a tool this
+# machine has elsewhere (in /usr/local, ~/.pyenv, ...) must not stand in for
+# a package that make deps installs. LU_PATH=... to change it.
+LU_PATH ?= /usr/sbin:/usr/bin:/sbin:/bin
+export PATH := $(LU_PATH)
+
+# DEBUG=1: the debug kernel (configs/debug/ on top of configs/: KASAN,
+# lockdep, DEBUG_VM, DEBUG_LIST, UBSAN, kmemleak) in $(BUILD)/kernel-debug,
+# with its own initramfs and logs ($(BUILD)/guest-debug, $(BUILD)/logs-debug),
+# for every target below.
+ifeq ($(DEBUG),1)
+export LU_VARIANT := debug
+VSFX := -debug
+LU_TIMEOUT_SCALE ?= 5
+LU_APPEND ?= $(shell sed 's/\#.*//' configs/debug/cmdline | xargs)
+export LU_TIMEOUT_SCALE LU_APPEND
+endif
+
 SELFTESTS := tools/testing/selftests/liveupdate
-BZIMAGE := $(BUILD)/kernel/arch/x86/boot/bzImage
-INITRD := $(BUILD)/guest/initramfs.cpio
+BZIMAGE := $(BUILD)/kernel$(VSFX)/arch/x86/boot/bzImage
+INITRD := $(BUILD)/guest$(VSFX)/initramfs.cpio
 
 # One VM test run: make vmtest T=lu_kexec_boot_id CYCLES=1 APPEND="..."
 T ?= lu_kexec_boot_id
 CYCLES ?= 1
 APPEND ?=
 MEM ?= 2G
-VMTEST = $(SELFTESTS)/vmtest.sh -k $(BZIMAGE) -i $(INITRD) -o $(BUILD)/logs
+VMTEST = $(SELFTESTS)/vmtest.sh -k $(BZIMAGE) -i $(INITRD) -o $(BUILD)/logs$(VSFX)
 
 # Each check or demo run reports the time of its own phases only.
 ifneq ($(filter check demo,$(MAKECMDGOALS)),)
-$(shell rm -f $(BUILD)/timings.log)
+$(shell rm -f $(BUILD)/timings$(VSFX).log)
 endif
 
-.PHONY: all help deps kernel initramfs check demo bench bigmem damage vm vmtest clean
+.PHONY: all help deps kernel initramfs check check-run demo demo-run bench bench-run bigmem damage \
+	vm vmtest clean
 
 all: initramfs
 
@@ -57,13 +76,24 @@ kernel:
 initramfs: kernel
 	@mk/guest.sh
 
-check: initramfs
+# check, demo and bench run under strace (mk/traced.sh): every program they
+# start is recorded, and mk/deps-audit.sh checks that make deps installs it.
+check:
+	@mk/traced.sh check$(VSFX) $(MAKE) --no-print-directory check-run
+
+check-run: initramfs
 	@mk/check.sh
 
-demo: initramfs
+demo:
+	@mk/traced.sh --audit demo $(MAKE) --no-print-directory demo-run
+
+demo-run: initramfs
 	@mk/demo.sh
 
-bench: initramfs
+bench:
+	@mk/traced.sh --audit bench $(MAKE) --no-print-directory bench-run
+
+bench-run: initramfs
 	@mk/bench.sh
 
 bigmem: initramfs

@@ -2,11 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build the guest programs (static, against the kernel's installed uapi
-# headers) and assemble the initramfs: $BUILD/guest/initramfs.cpio.
+# headers) and assemble the initramfs: $GUEST/initramfs.cpio ($BUILD/guest,
+# or $BUILD/guest-debug for the debug kernel, whose bzImage it embeds).
 
 . "$(dirname "$0")/lib.sh"
 
-GUEST=$BUILD/guest
 SELFTESTS=$LU_ROOT/tools/testing/selftests/liveupdate
 start=$(now_ns)
 mkdir -p "$GUEST"
@@ -21,10 +21,10 @@ make -s -C "$SELFTESTS" OUTPUT="$GUEST/bin" \
 	KHDR_INCLUDES="-isystem $BUILD/headers/include" ||
 	die "building the guest programs failed"
 # lu-trace, its BPF programs built against this kernel's BTF.
-make -s -C "$LU_ROOT/tools/lu-trace" OUTPUT="$BUILD/lu-trace" VMLINUX_BTF="$KBUILD/vmlinux" ||
+make -s -C "$LU_ROOT/tools/lu-trace" OUTPUT="$BUILD/lu-trace$VSFX" VMLINUX_BTF="$KBUILD/vmlinux" ||
 	die "building lu-trace failed"
 "$SELFTESTS/mkinitramfs.sh" -k "$KBUILD/arch/x86/boot/bzImage" -b "$GUEST/bin" \
 	-g "$GUEST/gen_init_cpio" -o "$GUEST/initramfs.cpio" \
-	-f "/lu/bin/lu-trace=$BUILD/lu-trace/lu-trace"
+	-f "/lu/bin/lu-trace=$BUILD/lu-trace$VSFX/lu-trace"
 msg INITRD "$GUEST/initramfs.cpio ($(stat -c %s "$GUEST/initramfs.cpio") bytes, $(ls "$GUEST/bin" | wc -l) programs)"
-phase_time initramfs "$start"
+phase_time "initramfs$VSFX" "$start"

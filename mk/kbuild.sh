@@ -9,8 +9,8 @@
 [ -f "$KBUILD/.config" ] || die "no $KBUILD/.config (run mk/kconfig.sh)"
 start=$(now_ns)
 msg BUILD "Linux $(kmake -s kernelversion 2>/dev/null) ($(cat "$BUILD/src/state/source" 2>/dev/null || echo '?'))"
-log=$BUILD/logs/kbuild.log
-mkdir -p "$BUILD/logs"
+log=$LOGS/kbuild.log
+mkdir -p "$LOGS"
 if ! kmake bzImage > "$log" 2>&1; then
 	grep -E 'error|Error|warning:' "$log" | head -n 40 >&2 || true
 	tail -n 20 "$log" >&2
@@ -20,4 +20,4 @@ grep -E 'warning:' "$log" | sed 's/^/  /' | head -n 20 || true
 kmake -s headers_install INSTALL_HDR_PATH="$BUILD/headers" >> "$log" 2>&1 ||
 	die "headers_install failed (log: $log)"
 msg BUILD "$KBUILD/arch/x86/boot/bzImage ($(stat -c %s "$KBUILD/arch/x86/boot/bzImage") bytes)"
-phase_time build "$start"
+phase_time "build$VSFX" "$start"

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Generate the kernel .config: `make tinyconfig` (ARCH=x86_64) as the minimal
-# base, then every configs/*.config fragment in name order, then olddefconfig.
+# base, then every configs/*.config fragment in name order (for the debug
+# kernel, LU_VARIANT=debug, configs/debug/*.config after them), then
+# olddefconfig.
 # Every option a fragment asks for must survive with the value it asked for;
 # the lost ones are listed and the build fails. The result replaces
 # $KBUILD/.config only when its content changed, so an unchanged config never
@@ -10,7 +12,7 @@
 
 . "$(dirname "$0")/lib.sh"
 
-GEN=$BUILD/kconfig-gen
+GEN=$KBUILD-kconfig-gen
 MAKE_ARGS=(-s -C "$SRC" O="$GEN" ARCH=x86_64)
 
 start=$(now_ns)
@@ -18,6 +20,11 @@ shopt -s nullglob
 CONFIGS_DIR=${CONFIGS_DIR:-$LU_ROOT/configs}
 frags=("$CONFIGS_DIR"/*.config)
 [ ${#frags[@]} -gt 0 ] || die "no fragments in $CONFIGS_DIR"
+if [ -n "$LU_VARIANT" ]; then
+	vfrags=("$CONFIGS_DIR/$LU_VARIANT"/*.config)
+	[ ${#vfrags[@]} -gt 0 ] || die "no fragments in $CONFIGS_DIR/$LU_VARIANT"
+	frags+=("${vfrags[@]}")
+fi
 
 mkdir -p "$GEN" "$KBUILD"
 make "${MAKE_ARGS[@]}" tinyconfig > "$GEN/log" 2>&1 ||
@@ -59,4 +66,4 @@ else
 	cp "$GEN/.config" "$KBUILD/.config"
 	msg CONFIG "written $KBUILD/.config; $nreq requested options verified"
 fi
-phase_time config "$start"
+phase_time "config$VSFX" "$start"

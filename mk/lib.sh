@@ -8,8 +8,15 @@ BUILD=${BUILD:-$LU_ROOT/build}
 case $BUILD in /*) ;; *) BUILD=$LU_ROOT/$BUILD ;; esac
 
 SRC=${SRC:-$BUILD/src/linux}	# extracted 6.12 tree (overlaid and patched)
-KBUILD=${LU_KBUILD:-$BUILD/kernel}	# O= output directory (LU_KBUILD: another one)
-TIMINGS=$BUILD/timings.log	# one "phase seconds" line per timed phase
+# LU_VARIANT=debug (make DEBUG=1): the debug kernel, with configs/debug/*.config
+# merged after configs/*.config, and its own kernel, guest, lu-trace, logs and
+# timings, next to the normal ones (suffix -debug); the source tree is shared.
+LU_VARIANT=${LU_VARIANT:-}
+VSFX=${LU_VARIANT:+-$LU_VARIANT}
+KBUILD=${LU_KBUILD:-$BUILD/kernel$VSFX}	# O= output directory (LU_KBUILD: another one)
+GUEST=$BUILD/guest$VSFX			# guest programs and the initramfs
+LOGS=$BUILD/logs$VSFX			# VM consoles, build and lint logs
+TIMINGS=${LU_TIMINGS:-$BUILD/timings$VSFX.log}	# one "phase seconds" line per timed phase
 
 # The Debian package that provides the kernel source, and its tarball.
 SRC_PKG=${SRC_PKG:-linux-source-6.12}

@@ -38,7 +38,7 @@ out=$(cd "$LU_ROOT" && for f in $files; do perl "$SRC/scripts/kernel-doc" -Wall 
 msg LINT "kernel-doc -Wall: $(wc -w <<< "$files") files"
 
 for extra in C=2 W=1; do
-	log=$BUILD/logs/lint-${extra%%=*}.log
+	log=$LOGS/lint-${extra%%=*}.log
 	if ! kmake "$extra" kernel/liveupdate/ mm/memfd_luo.o mm/memfd_luo_check.o > "$log" 2>&1; then
 		tail -n 20 "$log"
 		die "$extra build of kernel/liveupdate failed (log: $log)"

@@ -4,7 +4,9 @@
 # Host-side self-tests of the build machinery: the patch series is applied
 # idempotently and incrementally, a patch that does not apply is named, the
 # overlay never overwrites pristine files, lost config options fail the
-# build, and missing packages or tools give the documented errors. TAP output.
+# build, missing packages or tools give the documented errors, the deps audit
+# names what make deps lacks, and the VM runner fails every kind of kernel
+# splat. TAP output.
 
 set -uo pipefail
 MK=$(cd "$(dirname "$0")" && pwd)
@@ -29,7 +31,7 @@ expect() {
 }
 
 echo "TAP version 13"
-echo "1..12"
+echo "1..27"
 
 # A fake kernel tree and repository for the patch and overlay machinery.
 fake_setup() {
@@ -84,10 +86,19 @@ if [ -f "$BUILD/src/linux/Makefile" ]; then
 	mkdir -p "$tmp/configs"
 	cp "$ROOT"/configs/*.config "$tmp/configs/"
 	echo "CONFIG_KVM_INTEL=y" > "$tmp/configs/99-lost.config"
-	out=$(CONFIGS_DIR=$tmp/configs SRC=$BUILD/src/linux BUILD=$tmp/cfg "$MK/kconfig.sh" 2>&1); rc=$?
+	out=$(LU_VARIANT= CONFIGS_DIR=$tmp/configs SRC=$BUILD/src/linux BUILD=$tmp/cfg "$MK/kconfig.sh" 2>&1); rc=$?
 	expect "lost_config_option_fails_the_build" $rc 1 "CONFIG_KVM_INTEL=y requested, got not set" "$out"
+	# The debug kernel's fragments are verified the same way.
+	rm "$tmp/configs/99-lost.config"
+	mkdir -p "$tmp/configs/debug"
+	echo "CONFIG_KVM_AMD=y" > "$tmp/configs/debug/99-lost.config"
+	out=$(LU_VARIANT=debug LU_KBUILD=$tmp/cfg/kernel CONFIGS_DIR=$tmp/configs SRC=$BUILD/src/linux \
+		BUILD=$tmp/cfg "$MK/kconfig.sh" 2>&1); rc=$?
+	expect "lost_debug_config_option_fails_the_build" $rc 1 \
+		"debug/99-lost.config: CONFIG_KVM_AMD=y requested, got not set" "$out"
 else
 	ok 1 "lost_config_option_fails_the_build # no extracted tree (make kernel first)"
+	ok 1 "lost_debug_config_option_fails_the_build # no extracted tree (make kernel first)"
 fi
 
 # Missing packages without root: the exact apt-get line.
@@ -106,6 +117,79 @@ out=$(QEMU=lu-no-such-qemu "$VMTEST" -k /dev/null -i /dev/null -t x 2>&1); rc=$?
 expect "missing_qemu_is_a_clear_error" $rc 2 "lu-no-such-qemu not found: install qemu-system-x86" "$out"
 out=$("$VMTEST" -k /nonexistent/bzImage -i /dev/null -t x 2>&1); rc=$?
 expect "missing_kernel_image_is_a_clear_error" $rc 2 "kernel image '/nonexistent/bzImage' not found" "$out"
+
+# The deps audit (mk/deps-audit.sh) on synthetic execve logs in strace's
+# format. A child's lines may come before its parent's clone line, and its
+# relative paths resolve against the directory it changed to.
+mklog() { # mklog NAME ROOT_CWD: the log from stdin
+	cat > "$tmp/$1.log"
+	printf '%s\n' "$2" > "$tmp/$1.log.cwd"
+}
+audit() { BUILD=$tmp/ab "$MK/deps-audit.sh" "$@" 2>&1; }
+mkdir -p "$tmp/ab"
+mklog rsync / <<'LOG'
+100 execve("/usr/bin/bash", ["bash", "-c", "..."], 0x7ffd /* 30 vars */) = 0
+101 chdir("/usr/lib") = 0
+101 execve("../bin/rsync", ["rsync", "-a"], 0x55d0 /* 30 vars */) = 0
+100 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f) = 101
+101 +++ exited with 0 +++
+100 execve("/bin/sh", ["sh"], 0x55d0 /* 30 vars */) = 0
+100 +++ exited with 0 +++
+LOG
+out=$(LU_DEPS_WITHOUT=rsync audit "$tmp/rsync.log"); rc=$?
+expect "deps_audit_names_a_program_from_a_package_make_deps_lacks" $rc 1 \
+	"/usr/bin/rsync: from package rsync, which make deps does not install: add rsync to PACKAGES in mk/deps.sh" "$out"
+out=$(audit "$tmp/rsync.log"); rc=$?
+grep -qE '^/usr/bin/rsync +rsync +listed in mk/deps.sh' <<< "$out" || rc=9
+grep -qE '^/bin/sh -> /usr/bin/dash +dash +Essential: yes' <<< "$out" || rc=9
+expect "deps_audit_passes_packaged_programs_with_the_reason" $rc 0 \
+	"every program outside the tree comes from a package" "$out"
+# A program no package owns, and a script (here inside $BUILD) whose
+# interpreter no package owns.
+printf '#!/bin/sh\n' > "$tmp/ab/handmade"
+printf '#!%s\n' "$tmp/ab/../handmade" > "$tmp/ab/script"
+cp "$tmp/ab/handmade" "$tmp/handmade"
+chmod +x "$tmp/ab/handmade" "$tmp/ab/script" "$tmp/handmade"
+mklog unpackaged / <<LOG
+100 execve("/usr/bin/make", ["make"], 0x7ffd /* 30 vars */) = 0
+100 execve("$tmp/ab/script", ["script"], 0x7ffd /* 30 vars */) = 0
+100 +++ exited with 0 +++
+LOG
+out=$(audit "$tmp/unpackaged.log"); rc=$?
+expect "deps_audit_fails_an_unpackaged_interpreter_of_a_tree_script" $rc 1 \
+	"$tmp/handmade (interpreter of $tmp/ab/script): no Debian package owns it" "$out"
+out=$(BUILD=$tmp/ab "$MK/deps-audit.sh" "$tmp/none.log" 2>&1); rc=$?
+expect "deps_audit_without_a_log_fails" $rc 1 "no execve log $tmp/none.log" "$out"
+
+# The VM runner's splat rules, on the logs of a run that passed otherwise
+# (vmtest.sh -P judges logs without a VM): the first line of each checker's
+# report fails the run; the checkers' boot banners do not.
+judge() { # judge NAME KERNEL_LINE
+	printf '[    0.000000] Linux version 6.12.0\n[    0.500000] %s\n' "$2" > "$tmp/$1.console"
+	printf '%s\n' "LU-STAGE-BEGIN stage=1/1 uptime_ms=900" "ok 1 lu:t:stage1" \
+		"LU-STAGE-END stage=1/1 tests_ms=1 failed=0" "LU-DONE stages=1" > "$tmp/$1.results"
+	"$VMTEST" -P -o "$tmp" -n "$1" -t t 2>&1
+}
+out=$(judge banners "kmemleak: Kernel memory leak detector initialized (mem pool available: 15814)"
+      printf '[    0.600000] %s\n' "kasan: KernelAddressSanitizer initialized (generic)" \
+	"Lock dependency validator: Copyright (c) 2006 Red Hat, Inc., Ingo Molnar" \
+	"kmemleak: Automatic memory scanning thread started" >> "$tmp/banners.console"
+      "$VMTEST" -P -o "$tmp" -n banners -t t 2>&1); rc=$?
+expect "runner_passes_the_debug_checkers_banners" $rc 0 "RESULT    PASS banners" "$out"
+while IFS='|' read -r name line; do
+	out=$(judge "$name" "$line"); rc=$?
+	expect "runner_fails_$name" $rc 1 "FAIL      kernel splat in boot 1: $line" "$out"
+done <<'SPLATS'
+lockdep_circular|WARNING: possible circular locking dependency detected
+lockdep_recursive|WARNING: possible recursive locking detected
+lockdep_inconsistent|WARNING: inconsistent lock state
+rcu_suspicious|WARNING: suspicious RCU usage
+sleep_in_atomic|BUG: sleeping function called from invalid context at mm/slub.c:4199
+kasan|BUG: KASAN: slab-use-after-free in kho_restore_folio+0x2c/0x90
+ubsan|UBSAN: shift-out-of-bounds in kernel/liveupdate/kexec_handover.c:120:9
+kmemleak|kmemleak: 2 new suspected memory leaks (see /sys/kernel/debug/kmemleak)
+warn_on|WARNING: CPU: 1 PID: 1 at kernel/liveupdate/luo_core.c:80 luo_init+0x1/0x2
+SPLATS
 
 echo "# $((n - bad)) of $n host self-tests passed"
 [ $bad = 0 ]

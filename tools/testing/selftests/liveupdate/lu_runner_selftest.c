@@ -12,6 +12,9 @@
  *             stage 2 never runs: stage 2's markers must be missing
  *   hang      stage 2 never returns: the runner's overall timeout must
  *             kill the guest and fail
+ *   splat     stage 2 passes but puts the first line of a lockdep report
+ *             in the kernel log (/dev/kmsg): the runner must fail the run
+ *             as a kernel splat
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -45,5 +48,14 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "hang"))
 		for (;;)
 			pause();
+	if (!strcmp(mode, "splat")) {
+		static const char line[] =
+			"<4>WARNING: possible circular locking dependency detected (lu_runner_selftest)\n";
+		int fd = open("/dev/kmsg", O_WRONLY);
+
+		if (fd < 0 || write(fd, line, sizeof(line) - 1) != sizeof(line) - 1)
+			return 1;
+		close(fd);
+	}
 	return 0;
 }

@@ -28,7 +28,9 @@ done
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 [ -r "$KERNEL" ] || { echo "error: $KERNEL not found" >&2; exit 1; }
 [ -x "$BINDIR/lu-init" ] || { echo "error: $BINDIR/lu-init not built" >&2; exit 1; }
-if ! [ -x "$BUSYBOX" ] || ldd "$BUSYBOX" > /dev/null 2>&1; then
+# Static: no program interpreter (readelf, not ldd, which runs every loader
+# this machine happens to have, e.g. the i386 one, to ask it).
+if ! [ -x "$BUSYBOX" ] || readelf -l "$BUSYBOX" 2> /dev/null | grep -q 'program interpreter'; then
 	echo "error: $BUSYBOX is missing or not static: install busybox-static (make deps)" >&2
 	exit 1
 fi

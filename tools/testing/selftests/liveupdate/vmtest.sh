@@ -13,7 +13,11 @@
 #   - the last stage prints LU-DONE;
 #   - KUnit: in every boot, the KTAP plan must be met, no suite may fail,
 #     and every suite named in the -K file must report;
-#   - an oops, panic, BUG or WARNING on the console is FAIL;
+#   - a kernel splat on the console is FAIL: an oops, panic, BUG or
+#     WARNING, and every report of the debug kernel's checkers: KASAN,
+#     UBSAN, lockdep ("possible circular locking dependency", "inconsistent
+#     lock state", "suspicious RCU usage"), sleeping in atomic context,
+#     kmemleak ("N new suspected memory leaks"), hung tasks, RCU stalls;
 #   - a guest still running after the timeout is killed: FAIL.
 # On FAIL the last 50 console lines are printed.
 #
@@ -42,15 +46,19 @@ usage: $0 -k BZIMAGE -i INITRD [options]
                guest's port 9464 (the guest is 10.0.2.15/24)
   -x           expect failure: print the verdict but exit 0 only if it FAILED
   -s           interactive shell on this terminal instead of tests
+  -P           no VM: judge the logs a run left in DIR (-o) under NAME (-n),
+               NAME.console and NAME.results (-k and -i are not needed)
 Environment: ACCEL=auto|kvm|tcg (default auto: KVM only if it really works),
-             QEMU (default qemu-system-x86_64)
+             QEMU (default qemu-system-x86_64), LU_TIMEOUT_SCALE=N (multiply
+             the default timeout: the debug kernel is slower), LU_APPEND
+             (kernel parameters for every run, before -a's)
 EOF
 	exit 2
 }
 
 KERNEL= INITRD= TESTS= CYCLES=0 APPEND= MEM=2G CPUS=2 TIMEOUT= OUTDIR=. NAME= KUNIT_FILE=
-EXPECT_FAIL=0 SHELL_MODE=0 DISK= IMAGE= NETPORT= BACKING=
-while getopts "k:i:t:c:a:m:p:T:o:n:K:D:F:N:B:xsh" opt; do
+EXPECT_FAIL=0 SHELL_MODE=0 DISK= IMAGE= NETPORT= BACKING= PARSE_ONLY=0
+while getopts "k:i:t:c:a:m:p:T:o:n:K:D:F:N:B:xsPh" opt; do
 	case $opt in
 	k) KERNEL=$OPTARG ;;
 	i) INITRD=$OPTARG ;;
@@ -69,6 +77,7 @@ while getopts "k:i:t:c:a:m:p:T:o:n:K:D:F:N:B:xsh" opt; do
 	B) BACKING=$OPTARG ;;
 	x) EXPECT_FAIL=1 ;;
 	s) SHELL_MODE=1 ;;
+	P) PARSE_ONLY=1 ;;
 	*) usage ;;
 	esac
 done
@@ -77,10 +86,12 @@ QEMU=${QEMU:-qemu-system-x86_64}
 ACCEL=${ACCEL:-auto}
 err() { printf 'vmtest: error: %s\n' "$*" >&2; exit 2; }
 
-command -v "$QEMU" > /dev/null ||
-	err "$QEMU not found: install qemu-system-x86 (make deps)"
-[ -r "$KERNEL" ] || err "kernel image '$KERNEL' not found (make kernel)"
-[ -r "$INITRD" ] || err "initramfs '$INITRD' not found (make initramfs)"
+if [ $PARSE_ONLY = 0 ]; then
+	command -v "$QEMU" > /dev/null ||
+		err "$QEMU not found: install qemu-system-x86 (make deps)"
+	[ -r "$KERNEL" ] || err "kernel image '$KERNEL' not found (make kernel)"
+	[ -r "$INITRD" ] || err "initramfs '$INITRD' not found (make initramfs)"
+fi
 [[ $CYCLES =~ ^[0-9]+$ ]] || err "-c takes a number of kexec cycles"
 [ $SHELL_MODE = 1 ] || [ -n "$TESTS" ] || err "no tests given (-t) and no shell (-s)"
 [ -z "$KUNIT_FILE" ] || [ -r "$KUNIT_FILE" ] || err "KUnit suite list '$KUNIT_FILE' not found"
@@ -106,6 +117,7 @@ kvm_works() {
 	return $ok
 }
 
+[ $PARSE_ONLY = 1 ] && ACCEL=tcg
 case $ACCEL in
 auto) if kvm_works; then ACCEL=kvm; else ACCEL=tcg; fi ;;
 kvm|tcg) ;;
@@ -113,14 +125,15 @@ kvm|tcg) ;;
 esac
 if [ "$ACCEL" = kvm ]; then
 	ACCEL_ARGS=(-accel kvm -cpu host)
-	TIMEOUT=${TIMEOUT:-$((60 + 30 * STAGES))}
+	TIMEOUT=${TIMEOUT:-$(((60 + 30 * STAGES) * ${LU_TIMEOUT_SCALE:-1}))}
 else
 	ACCEL_ARGS=(-accel tcg,thread=multi -cpu max)
-	TIMEOUT=${TIMEOUT:-$((120 + 90 * STAGES))}
+	TIMEOUT=${TIMEOUT:-$(((120 + 90 * STAGES) * ${LU_TIMEOUT_SCALE:-1}))}
 fi
 
 CMDLINE="console=ttyS0 panic=-1 oops=panic retain_initrd lu.stages=$STAGES lu.results=ttyS1"
 [ -n "$TESTS" ] && CMDLINE+=" lu.tests=$TESTS"
+[ -n "${LU_APPEND:-}" ] && CMDLINE+=" $LU_APPEND"
 [ $SHELL_MODE = 1 ] && CMDLINE+=" lu.shell"
 [ -n "$APPEND" ] && CMDLINE+=" $APPEND"
 
@@ -155,11 +168,17 @@ if [ $SHELL_MODE = 1 ]; then
 	exec "$QEMU" "${QEMU_ARGS[@]}" -serial mon:stdio -fw_cfg "name=opt/lu/qemu,string=qemu-shell"
 fi
 
+t0=$(date +%s%N)
+elapsed() { awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }'; }
+seen=0 timed_out=0
+if [ $PARSE_ONLY = 1 ]; then
+	[ -r "$LOG" ] && [ -r "$RESULTS" ] || err "no $LOG or $RESULTS to judge"
+	QEMU_ID= qrc=none
+else
 printf '  %-9s %s: %d stage(s), %s, %s RAM, %s CPUs, timeout %ss\n' VM "$NAME" \
 	"$STAGES" "$ACCEL" "$MEM" "$CPUS" "$TIMEOUT"
 : > "$LOG"
 : > "$RESULTS"
-t0=$(date +%s%N)
 nonce="$RANDOM$RANDOM"
 # shellcheck disable=SC2016 # $$ expands in the child: it is QEMU's pid after exec.
 bash -c 'exec "$0" "$@" -serial "file:'"$LOG"'" -serial "file:'"$RESULTS"'" -fw_cfg "name=opt/lu/qemu,string=qemu-$$-'"$nonce"'"' \
@@ -167,10 +186,7 @@ bash -c 'exec "$0" "$@" -serial "file:'"$LOG"'" -serial "file:'"$RESULTS"'" -fw_
 qpid=$!
 QEMU_ID="qemu-$qpid-$nonce"
 
-elapsed() { awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }'; }
-
 # Watch the console: report stage progress as it happens, enforce the timeout.
-seen=0 timed_out=0
 while kill -0 "$qpid" 2> /dev/null; do
 	sleep 0.5
 	n=$(grep -c -aE '^(LU-STAGE-BEGIN|LU-STAGE-END|LU-KEXEC|LU-DONE)' "$RESULTS" 2> /dev/null)
@@ -190,18 +206,28 @@ while kill -0 "$qpid" 2> /dev/null; do
 done
 wait "$qpid" 2> /dev/null
 qrc=$?
+fi
 wall=$(elapsed)
+
+# Kernel splats: the first line of every report that fails a run. The debug
+# kernel's checkers print theirs as "BUG: KASAN: ...", "UBSAN: ...",
+# "WARNING: possible circular locking dependency detected" (lockdep),
+# "BUG: sleeping function called from invalid context", "kmemleak: N new
+# suspected memory leaks"; the lockdep and RCU names stand on their own too,
+# should a kernel print them without the WARNING prefix.
+SPLAT='\[ *[0-9]+\.[0-9]+\] (Kernel panic|BUG: |Oops|WARNING: |general protection fault|kernel BUG at|UBSAN: |KASAN: |kmemleak: [0-9]+ new suspected memory leak|INFO: task .* blocked for more than|rcu: INFO: .*detected stall|.*(possible circular locking dependency|possible recursive locking|inconsistent lock state|suspicious RCU usage|sleeping function called from invalid context))'
 
 # Parse the console. Kernel lines carry a printk timestamp; userspace lines
 # (lu-init and the tests) do not.
 # Kernel lines (KUnit, splats) come from the console, where they carry a
 # printk timestamp; lu-init's lines come from the results channel. Firmware
 # clears the screen with escape sequences: drop them with the CRs.
-report=$( { tr -d '\r' < "$LOG" | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1b[c()][0-9A-Za-z]\?//g' |
+report=$( export LU_SPLAT="$SPLAT"; { tr -d '\r' < "$LOG" | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1b[c()][0-9A-Za-z]\?//g' |
 	    sed 's/\(\[ *[0-9]*\.[0-9]*\] \)/\n\1/g' | grep -a '^\[ *[0-9]*\.[0-9]*\] '; echo "LU-RESULTS-FOLLOW"; tr -d '\r' < "$RESULTS"; } | awk -v stages="$STAGES" -v tests="$TESTS" \
 	-v kunit_file="$KUNIT_FILE" -v qemu_id="$QEMU_ID" '
 function fail(msg) { fails[++nfail] = msg }
 BEGIN {
+	splat = ENVIRON["LU_SPLAT"]
 	ntests = split(tests, tlist, ",")
 	if (kunit_file != "")
 		while ((getline s < kunit_file) > 0) {
@@ -214,7 +240,7 @@ BEGIN {
 	kern = !in_results && match($0, /^\[ *[0-9]+\.[0-9]+\] /)
 	line = kern ? substr($0, RLENGTH + 1) : $0
 }
-!in_results && $0 ~ /\[ *[0-9]+\.[0-9]+\] (Kernel panic|BUG: |Oops|WARNING: CPU|general protection fault|kernel BUG at|UBSAN:|KASAN:)/ {
+!in_results && $0 ~ splat {
 	if (!splat++) { sp = $0; sub(/^.*\[ *[0-9]+\.[0-9]+\] /, "", sp); fail("kernel splat in boot " boot ": " sp) }
 	next
 }
@@ -259,7 +285,8 @@ kern && ktap[boot] && line ~ /^    (not )?ok [0-9]+ / {
 /qemu-[0-9]+-[0-9]+/ {
 	if (match($0, /qemu-[0-9]+-[0-9]+/)) {
 		q = substr($0, RSTART, RLENGTH)
-		if (q != qemu_id && !badq++) fail("guest reported QEMU id " q ", runner started " qemu_id)
+		if (qemu_id != "" && q != qemu_id && !badq++)
+			fail("guest reported QEMU id " q ", runner started " qemu_id)
 	}
 }
 END {
