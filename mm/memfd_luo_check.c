@@ -89,7 +89,7 @@ static bool memfd_luo_record_ok(const struct memfd_luo_folio_ser *rec, u64 end, 
  * Return: 0, or -EINVAL if any record was bad or their number is wrong.
  */
 int memfd_luo_check_records(const struct memfd_luo_ser *ser, const struct kho_block_set *records,
-			    int (*claim)(const struct memfd_luo_folio_ser *rec, void *arg), void *arg)
+			    memfd_luo_claim_fn claim, void *arg)
 {
 	u64 pages = DIV_ROUND_UP(ser->size, PAGE_SIZE), seen = 0, end = 0;
 	const struct memfd_luo_folio_ser *rec;

@@ -78,7 +78,7 @@ struct kho_in_stats {
  * @ready: set up (KHO is on)
  */
 struct kho_out_state {
-	struct mutex lock;
+	struct mutex lock;	/* serializes every field below */
 	struct kho_tracker tracker;
 	void *fdt;
 	struct kho_scratch_ser *scratch;
@@ -98,7 +98,7 @@ struct kho_out_state {
  * @stats: what arrived and what became of it
  */
 struct kho_in_state {
-	struct mutex lock;
+	struct mutex lock;	/* serializes every field below */
 	bool active;
 	phys_addr_t fdt_phys;
 	void *fdt;

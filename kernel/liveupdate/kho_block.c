@@ -278,7 +278,8 @@ u64 kho_block_set_hash(const struct kho_block_set *set)
 			break;
 		hash = hash_link(hash, page_to_phys(page));
 		for (i = 0; i < hdr->count; i++)
-			hash = xxh64((void *)(hdr + 1) + i * set->entry_size, set->entry_size, hash);
+			hash = xxh64((void *)(hdr + 1) + i * set->entry_size,
+				     set->entry_size, hash);
 		if (!hdr->next)
 			break;
 	}
@@ -421,7 +422,8 @@ int kho_block_set_restore(struct kho_block_set *set, const struct kho_block_set_
 			goto err;
 		hash = hash_link(hash, phys);
 		for (i = 0; i < hdr->count; i++)
-			hash = xxh64((void *)(hdr + 1) + i * set->entry_size, set->entry_size, hash);
+			hash = xxh64((void *)(hdr + 1) + i * set->entry_size,
+				     set->entry_size, hash);
 		phys = hdr->next;
 	}
 	why = "fewer entries than the set has";

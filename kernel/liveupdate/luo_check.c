@@ -33,7 +33,8 @@
  */
 const char *luo_check_state(const struct luo_ser *ser, size_t size)
 {
-	if (size < sizeof(*ser) || strncmp(ser->compatible, LUO_COMPATIBLE, sizeof(ser->compatible)))
+	if (size < sizeof(*ser) ||
+	    strncmp(ser->compatible, LUO_COMPATIBLE, sizeof(ser->compatible)))
 		return "incompatible";
 	if (ser->hash != xxh64(ser, offsetof(struct luo_ser, hash), 0))
 		return "damaged (hash does not match)";

@@ -64,7 +64,8 @@ static int luo_deserialize_session(const struct luo_session_ser *ss)
 	int err = 0;
 
 	lockdep_assert_held(&luo_state.lock);
-	if (!luo_check_name(ss->name, sizeof(ss->name)) || luo_session_find(luo_state.in, ss->name)) {
+	if (!luo_check_name(ss->name, sizeof(ss->name)) ||
+	    luo_session_find(luo_state.in, ss->name)) {
 		pr_err("incoming session name malformed or duplicated; dropping that session\n");
 		luo_state.rd.dropped++;
 		return 0;
@@ -72,7 +73,8 @@ static int luo_deserialize_session(const struct luo_session_ser *ss)
 	if (!files->nr_blocks && ss->files.count) {
 		kho_block_set_init(files, sizeof(struct luo_file_ser));
 		if (kho_block_set_restore(files, &ss->files)) {
-			pr_err("session %s: damaged list of files; dropping this session\n", ss->name);
+			pr_err("session %s: damaged list of files; dropping this session\n",
+			       ss->name);
 			luo_state.rd.dropped++;
 			return 0;
 		}

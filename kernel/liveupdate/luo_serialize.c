@@ -64,7 +64,6 @@ static int luo_freeze_all(void)
 	return 0;
 }
 
-
 /* Write every session and file; the sets were grown ahead, nothing allocates. */
 static int luo_serialize(void)
 {
