@@ -29,8 +29,12 @@
 
 #include "kho.h"
 
-/* From include/linux/kho/abi/kexec_handover.h, "kho-v1". */
-#define KHO_FDT_COMPATIBLE	"kho-v1"
+/*
+ * From include/linux/kho/abi/kexec_handover.h: "kho-v2" (root hashes added)
+ * and "kho-v1" lay out everything this tool reads the same way.
+ */
+#define KHO_FDT_COMPATIBLE	"kho-v2"
+#define KHO_FDT_COMPATIBLE_V1	"kho-v1"
 #define KHO_FDT_MEMORY_MAP_PROP	"preserved-memory-map"
 #define KHO_FDT_SUB_DATA_PROP	"preserved-data"
 #define KHO_FDT_SUB_SIZE_PROP	"blob-size"
@@ -59,6 +63,7 @@ struct kho_view {
 	bool in;
 	char path[PATH_MAX];
 	unsigned long long fdt_size;
+	const char *compatible;		/* KHO_FDT_COMPATIBLE or _V1 */
 	unsigned long long tracker_root;
 	struct kho_subtree *subtrees;
 	size_t nr_subtrees;
@@ -323,7 +328,7 @@ static int kho_prop_u64(const char *path, const void *fdt, int off, const char *
 	return 0;
 }
 
-static int kho_check_fdt(const char *path, const char *fdt, size_t len)
+static int kho_check_fdt(const char *path, const char *fdt, size_t len, const char **version)
 {
 	char show[KHO_SHOW_MAX];
 	const char *compat;
@@ -351,9 +356,14 @@ static int kho_check_fdt(const char *path, const char *fdt, size_t len)
 			       path, KHO_FDT_COMPATIBLE);
 	if (plen <= 0 || compat[plen - 1] != '\0')
 		return kho_err("%s: root \"compatible\" is not a NUL-terminated string", path);
-	if (fdt_stringlist_contains(compat, plen, KHO_FDT_COMPATIBLE) != 1)
-		return kho_err("%s: unknown compatible \"%s\" (expected \"%s\")", path,
-			       kho_show(compat, show, sizeof(show)), KHO_FDT_COMPATIBLE);
+	if (fdt_stringlist_contains(compat, plen, KHO_FDT_COMPATIBLE) == 1)
+		*version = KHO_FDT_COMPATIBLE;
+	else if (fdt_stringlist_contains(compat, plen, KHO_FDT_COMPATIBLE_V1) == 1)
+		*version = KHO_FDT_COMPATIBLE_V1;
+	else
+		return kho_err("%s: unknown compatible \"%s\" (expected \"%s\" or \"%s\")",
+			       path, kho_show(compat, show, sizeof(show)), KHO_FDT_COMPATIBLE,
+			       KHO_FDT_COMPATIBLE_V1);
 	return 0;
 }
 
@@ -368,7 +378,7 @@ static int kho_load_fdt(struct kho_view *v)
 
 	if (kho_path(path, v->path, "fdt") || kho_read(path, &fdt, &len))
 		return -1;
-	if (kho_check_fdt(path, fdt, len))
+	if (kho_check_fdt(path, fdt, len, &v->compatible))
 		goto out;
 	v->fdt_size = fdt_totalsize(fdt);
 	if (kho_prop_u64(path, fdt, 0, "/", KHO_FDT_MEMORY_MAP_PROP, &v->tracker_root))
@@ -765,7 +775,7 @@ static void kho_print(FILE *f, const struct kho_view *v)
 
 	fprintf(f, "KHO %s: %s (%s)\n", v->in ? "in" : "out", v->path,
 		v->in ? "from the previous kernel" : "for the next kernel");
-	fprintf(f, KHO_LABEL "%s, %llu bytes\n", "root tree", KHO_FDT_COMPATIBLE, v->fdt_size);
+	fprintf(f, KHO_LABEL "%s, %llu bytes\n", "root tree", v->compatible, v->fdt_size);
 	fprintf(f, KHO_LABEL "0x%llx\n", "tracker root", v->tracker_root);
 	fprintf(f, KHO_LABEL "%zu\n", "subtrees", v->nr_subtrees);
 	if (v->nr_subtrees)
@@ -884,7 +894,7 @@ static void kho_json_view(struct kho_json *j, const char *key, const struct kho_
 	kho_json_open(j, key, '{');
 	kho_json_str(j, "dir", v->path);
 	kho_json_open(j, "fdt", '{');
-	kho_json_str(j, "compatible", KHO_FDT_COMPATIBLE);
+	kho_json_str(j, "compatible", v->compatible);
 	kho_json_u64(j, "size", v->fdt_size);
 	kho_json_close(j, '}');
 	kho_json_u64(j, "tracker_root", v->tracker_root);

@@ -144,7 +144,7 @@ U64="expected 8 (a u64)"
 ENOENT="No such file or directory"
 CONFIG=CONFIG_KEXEC_HANDOVER_DEBUGFS=y
 
-OUT_REPORT='  root tree     kho-v1, 285 bytes
+OUT_REPORT='  root tree     kho-v2, 285 bytes
   tracker root  0x10a3f000
   subtrees      2
                 name                         blob size  address
@@ -157,7 +157,7 @@ OUT_REPORT='  root tree     kho-v1, 285 bytes
   total         1546 pages, 6332416 bytes (6.0 MiB)
   tracker       12288 bytes (12 KiB) of metadata'
 
-IN_REPORT='  root tree     kho-v1, 229 bytes
+IN_REPORT='  root tree     kho-v2, 229 bytes
   tracker root  0x20000000
   subtrees      1
                 name                         blob size  address
@@ -208,7 +208,7 @@ expect_json "OUT+IN: JSON" 0 \
 	'j["in"]["pages"] == 1546 and j["in"]["restored_pages"] == 1000
 	 and j["in"]["released_pages"] == 0 and j["in"]["unrestored_pages"] == 546
 	 and j["in"]["bytes"] == 6332416 and "tracker_bytes" not in j["in"]
-	 and j["in"]["fdt"] == {"compatible": "kho-v1", "size": 229}
+	 and j["in"]["fdt"] == {"compatible": "kho-v2", "size": 229}
 	 and j["out"]["fdt"]["size"] == 285'
 
 run -d "$D" --out
@@ -230,6 +230,23 @@ printf '0 0x1000000 0x4000000\n' >"$D/out/scratch"
 printf '%s\n' 'pages 0' 'bytes 0' 'tracker_bytes 0' >"$D/out/preserved"
 run -d "$D"
 expect "nothing preserved" 0 "KHO out: $D/out (for the next kernel)
+  root tree     kho-v2, 152 bytes
+  tracker root  0x0
+  subtrees      0
+  scratch       1 area, 64 MiB
+  preserved     none
+  total         0 pages, 0 bytes
+  tracker       0 bytes of metadata
+KHO in: none (not a KHO boot)" ""
+
+mk v1
+mkdir -p "$D/out"
+"$tmp/mkfdt" -p 4096 -c kho-v1 "$D/out/fdt"
+printf '0 0x1000000 0x4000000\n' >"$D/out/scratch"
+: >"$D/out/subtrees"
+printf '%s\n' 'pages 0' 'bytes 0' 'tracker_bytes 0' >"$D/out/preserved"
+run -d "$D"
+expect "an older kernel's kho-v1 tree reads the same" 0 "KHO out: $D/out (for the next kernel)
   root tree     kho-v1, 152 bytes
   tracker root  0x0
   subtrees      0
@@ -288,10 +305,10 @@ expect "corrupt FDT: bad structure block" 1 "" \
 
 mk compat
 mk_out "$D"
-"$tmp/mkfdt" -p 4096 -c kho-v2 "$D/out/fdt" luo:0x10a3e000:4096 memfd:0x10a3e1000:512
+"$tmp/mkfdt" -p 4096 -c kho-v3 "$D/out/fdt" luo:0x10a3e000:4096 memfd:0x10a3e1000:512
 run -d "$D"
 expect "unknown compatible" 1 "" \
-	"lu-trace kho: $D/out/fdt: unknown compatible \"kho-v2\" (expected \"kho-v1\")"
+	"lu-trace kho: $D/out/fdt: unknown compatible \"kho-v3\" (expected \"kho-v2\" or \"kho-v1\")"
 
 mk short-prop
 mk_out "$D"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mkfdt: write a KHO root tree ("kho-v1") for the tests of lu-trace kho,
+ * mkfdt: write a KHO root tree ("kho-v2") for the tests of lu-trace kho,
  * with libfdt's sequential-write API, correct or damaged on request.
  *
  * Copyright (C) 2026 The Live Update for Linux 6.12 authors
@@ -8,7 +8,7 @@
  * mkfdt [-c COMPAT] [-r ROOT] [-p SIZE] [-w PROP[:LEN]] [-x magic|truncate]
  *       FILE [NAME:ADDRESS:SIZE...]
  *
- *   -c COMPAT  root compatible (default kho-v1)
+ *   -c COMPAT  root compatible (default kho-v2)
  *   -r ROOT    preserved-memory-map, the tracker root address (default 0)
  *   -p SIZE    pad the file with zeroes to SIZE bytes (debugfs shows the
  *              whole page of the outgoing tree)
@@ -88,7 +88,7 @@ static void subtree(void *fdt, char *spec)
 
 int main(int argc, char **argv)
 {
-	const char *compat = "kho-v1", *damage = NULL;
+	const char *compat = "kho-v2", *damage = NULL;
 	unsigned long long root = 0, pad = 0, size;
 	static char buf[BUF_SIZE];
 	char *len;
