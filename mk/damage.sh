@@ -84,7 +84,7 @@ awk -F'\t' '{ t[$3]++; if ($4 == "rejected") r[$3]++; else o[$3]++; T++; if ($4 
 		printf "  %-16s %8d %10d %8d\n", "total", T, R, O
 	}' "$OUT/mutations.tsv" | sort -k1,1 | awk '/total/ { last = $0; next } { print } END { print last }'
 awk -F'\t' 'BEGIN { printf "{\"mutations\": [" }
-	{ printf "%s{\"seed\": %s, \"boot\": %s, \"format\": \"%s\", \"verdict\": \"%s\"}", NR > 1 ? ", " : "", $1, $2, $3, $4 }
+	{ printf "%s{\"seed\": %s, \"boot\": %s, \"format\": \"%s\", \"verdict\": \"%s\"}", (NR > 1 ? ", " : ""), $1, $2, $3, $4 }
 	END { printf "]}\n" }' "$OUT/mutations.tsv" > "$OUT/results.json"
 other=$(awk -F'\t' '$4 != "rejected"' "$OUT/mutations.tsv" | wc -l)
 tried=$(wc -l < "$OUT/mutations.tsv")

@@ -169,13 +169,22 @@ static unsigned int damage_kho_targets(struct damage_target *fixed)
 	return n;
 }
 
+/*
+ * Damage a few bytes of @addr. A mutation that would change nothing (bytes
+ * zeroed that were zero, the same random value) becomes a bit flip, so that
+ * every mutation logged is a real one.
+ */
 static void damage_bytes(void *addr, size_t len, unsigned int i, const char *what)
 {
 	size_t off = damage_below(len), n = 1 + damage_below(16);
 	unsigned int kind = damage_below(3), bit = damage_below(8);
-	u8 *p = addr;
+	u8 *p = addr, old[16];
+	size_t k;
 
 	n = min(n, len - off);
+	memcpy(old, p + off, n);
+	if (kind == 1 && !memchr_inv(old, 0, n))
+		kind = 0;
 	switch (kind) {
 	case 0:
 		p[off] ^= 1 << bit;
@@ -188,10 +197,12 @@ static void damage_bytes(void *addr, size_t len, unsigned int i, const char *wha
 			what, n, off);
 		break;
 	default:
-		while (n--)
-			p[off + n] = damage_rand();
-		pr_warn("test damage %u/%u: %s: bytes randomized at +%#zx\n", i, damage.count,
-			what, off);
+		for (k = 0; k < n; k++)
+			p[off + k] = damage_rand();
+		if (!memcmp(old, p + off, n))
+			p[off] ^= 1 << bit;
+		pr_warn("test damage %u/%u: %s: %zu bytes randomized at +%#zx\n", i, damage.count,
+			what, n, off);
 	}
 }
 
@@ -223,6 +234,7 @@ static void damage_chain(struct damage_target *t, unsigned int i)
 	struct kho_block_header_ser *hdr = NULL, *other;
 	struct page *page, *to;
 	unsigned long e, f;
+	unsigned int kind;
 
 	list_for_each_entry(page, &set->blocks, lru)
 		if (!b--) {
@@ -231,14 +243,21 @@ static void damage_chain(struct damage_target *t, unsigned int i)
 		}
 	if (!hdr || !hdr->count)
 		return;
-	switch (damage_below(6)) {
+	kind = damage_below(6);
+	/* Cutting the chain after its last block would be no damage. */
+	if (kind == 0 && !hdr->next)
+		kind = 3;
+	switch (kind) {
 	case 0:
 		hdr->next = 0;
 		pr_warn("test damage %u/%u: %s: chain cut after a block\n", i, damage.count,
 			t->format);
 		break;
 	case 1:
-		to = damage_any_block();
+		/* Never where it already points; its own block always qualifies. */
+		do
+			to = damage_any_block();
+		while (to && page_to_phys(to) == hdr->next);
 		hdr->next = to ? page_to_phys(to) : 0;
 		pr_warn("test damage %u/%u: %s: link pointed at %s block\n", i, damage.count,
 			t->format, to == page ? "its own" : "another");

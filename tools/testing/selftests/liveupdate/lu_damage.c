@@ -192,12 +192,16 @@ static void check_previous(int luo, int prev, struct outcome *o)
 	}
 }
 
+#define MARK "lu_damage: checks begin"
+
 /*
  * The kernel's own account of what it rejected, printed; how many lines.
- * Lines from before this program started (but KHO's, from early boot)
- * come from the KUnit suites, which damage chains on purpose.
+ * Lines from before this program wrote its mark to the log (but KHO's and
+ * the blackout record's, from boot) come from the KUnit suites, which
+ * damage chains on purpose. A mark in the log, not a time: printk's clock
+ * and /proc/uptime's are not the same clock.
  */
-static int rejections(double since)
+static int rejections(void)
 {
 	static const char *const what[] = {
 		"KHO: invalid handover", "liveupdate: corrupt live update state",
@@ -206,13 +210,17 @@ static int rejections(double since)
 		"invalid blackout record", "live update state is not in preserved memory",
 	};
 	char *log = lu_klog(), *line, *save = NULL;
+	bool marked = false;
 	int n = 0;
 
 	for (line = log ? strtok_r(log, "\n", &save) : NULL; line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		const char *ts = strchr(line, '[');
-
-		if (!strstr(line, "KHO: invalid") && (!ts || atof(ts + 1) < since))
+		if (strstr(line, MARK)) {
+			marked = true;
+			continue;
+		}
+		if (!marked && !strstr(line, "KHO: invalid") &&
+		    !strstr(line, "invalid blackout record"))
 			continue;
 		for (size_t i = 0; i < sizeof(what) / sizeof(what[0]); i++)
 			if (strstr(line, what[i])) {
@@ -230,16 +238,11 @@ int main(int argc, char **argv)
 	int stage = lu_stage(argc, argv), stages = lu_stages(), luo, ret;
 	long long base_free = -1, base_total = -1, free_kb, total_kb;
 	unsigned int count = 2;
-	double start = 0;
 	char val[64];
-	FILE *up;
 
 	ksft_print_header();
-	up = fopen("/proc/uptime", "re");
-	if (!up || fscanf(up, "%lf", &start) != 1)
-		start = 0;
-	if (up)
-		fclose(up);
+	if (!lu_write_file("/dev/kmsg", MARK "\n"))
+		ksft_exit_fail_msg("/dev/kmsg: %s\n", strerror(errno));
 	if (lu_cmdline_param("lu.seed", val, sizeof(val)))
 		seed = strtoull(val, NULL, 0);
 	if (lu_cmdline_param("lu.dmg.count", val, sizeof(val)))
@@ -257,7 +260,7 @@ int main(int argc, char **argv)
 		int lines;
 
 		check_previous(luo, stage - 1, &o);
-		lines = rejections(start);
+		lines = rejections();
 		ksft_print_msg("seed %llu stage %d: %d intact, %d sessions missing, %d files failed, %d wrong; %d rejection lines\n",
 			       seed, stage - 1, o.intact, o.sessions_missing, o.files_failed, o.wrong,
 			       lines);
