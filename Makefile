@@ -28,7 +28,16 @@ ifneq ($(filter check demo,$(MAKECMDGOALS)),)
 $(shell rm -f $(BUILD)/timings.log)
 endif
 
-.PHONY: all help deps kernel initramfs check demo bench vm vmtest clean
+# lu_workload (random memfd workloads through chained kexecs, see README):
+#   make workload SEED=N [CYCLES=N] [WL_MIB=N] [WL_APPEND="lu.wl.avoid=1"]   one seed (replay)
+#   make stress [STRESS_SEEDS=N|A-B|A,B] [CYCLES=N]   many seeds, a table, never stops
+#   make soak [SOAK_CYCLES=N] [SEED=N] [WL_MIB=N] [LEAK=MiB]   long chain, memory accounting
+# CYCLES defaults to 2 for these (it is 1 for make vmtest).
+WL_CYCLES = $(if $(filter command line environment,$(origin CYCLES)),$(CYCLES),2)
+WL_VARS = SEED="$(SEED)" CYCLES="$(WL_CYCLES)" WL_MIB="$(WL_MIB)" WL_APPEND="$(WL_APPEND)" \
+	STRESS_SEEDS="$(STRESS_SEEDS)" SOAK_CYCLES="$(SOAK_CYCLES)" LEAK="$(LEAK)"
+
+.PHONY: all help deps kernel initramfs check demo bench vm vmtest clean workload stress soak
 
 all: initramfs
 
@@ -39,6 +48,9 @@ help:
 	@echo "  make initramfs  guest programs + initramfs"
 	@echo "  make vmtest T=TEST[,TEST] CYCLES=N [APPEND=params]   one VM run"
 	@echo "  make bench      benchmarks (table + JSON in $(BUILD)/bench)"
+	@echo "  make workload SEED=N [CYCLES=N]   one lu_workload seed (the replay command)"
+	@echo "  make stress [STRESS_SEEDS=N] [CYCLES=N]   many seeds, a verdict table"
+	@echo "  make soak [SOAK_CYCLES=N]   chained kexecs with memory accounting"
 	@echo "  make vm         guest shell on this terminal (Ctrl-A X quits)"
 	@echo "  make clean      remove $(BUILD)"
 
@@ -69,6 +81,15 @@ vmtest: initramfs
 
 vm: initramfs
 	@$(VMTEST) -s -m $(MEM) -a "$(APPEND)"
+
+workload: initramfs
+	@env $(WL_VARS) mk/workload.sh one
+
+stress: initramfs
+	@env $(WL_VARS) mk/workload.sh stress
+
+soak: initramfs
+	@env $(WL_VARS) mk/workload.sh soak
 
 clean:
 	rm -rf $(BUILD)

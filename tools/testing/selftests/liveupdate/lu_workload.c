@@ -1163,6 +1163,7 @@ static void build(struct gen *g, struct plan *pl, u32 stage)
 	struct rng *r = &g->r;
 	int i, j, nonempty = 0;
 	bool empty[MAX_SESS];
+	u64 written;
 
 	memset(pl, 0, sizeof(*pl));
 	pl->seed = P.seed;
@@ -1211,10 +1212,16 @@ static void build(struct gen *g, struct plan *pl, u32 stage)
 		f->token = gen_token(pl, r);
 		gen_file(g, f);
 	}
-	/* Soak: at least the budget, in one more dense file. */
-	if (P.soak && pl->used < pl->budget && pl->nfiles < MAX_FILES) {
+	/* Soak: at least the budget written, the rest in one more dense file. */
+	for (i = 0, written = 0; i < pl->nfiles; i++) {
+		u64 p;
+
+		for (p = 0; p < pl->f[i].npages; p++)
+			written += !!pl->f[i].ver[p];
+	}
+	if (P.soak && written < pl->budget && pl->nfiles < MAX_FILES) {
 		struct wfile *f = &pl->f[pl->nfiles];
-		u64 pages = pl->budget - pl->used;
+		u64 pages = pl->budget - written;
 
 		f->id = pl->nfiles++;
 		do {
@@ -1789,7 +1796,7 @@ static void blocks_bounds(const struct wfile *f, long long *lo, long long *hi)
 	u64 p, lo_p = 0, hi_p = 0, q;
 
 	for (p = 0; p < f->npages; p++)
-		lo_p += f->ver[p] && !(f->pf[p] & PF_JOURNAL);
+		lo_p += f->ver[p] && !(f->pf[p] & (PF_JOURNAL | PF_SWAPPED));
 	if (f->thp_ever) {
 		for (p = 0; p < f->npages; p += HPAGE_PAGES) {
 			bool t = false;
