@@ -119,6 +119,19 @@ typedef uint8_t u8;
 #define PF_POST			0x08	/* written after PRESERVE_FD by the generator */
 #define PF_HOLEPOST		0x10	/* ... into what was a hole at PRESERVE_FD */
 #define PF_TOUCHED		0x20	/* ever allocated (for the st_blocks bounds) */
+#define PF_PAGEOUT_POST		0x40	/* paged out after PRESERVE_FD (lu.wl.extra=3) */
+
+/*
+ * Extra hazards, beyond the issue's list, off unless lu.wl.extra=N,M asks:
+ * each is something users do whose outcome nobody has promised yet.
+ */
+enum extra {
+	EXTRA_POS_PAST_EOF = 1,		/* lseek() past EOF before the kexec */
+	EXTRA_FALLOC_POST,		/* fallocate() inside the size after PRESERVE_FD */
+	EXTRA_PAGEOUT_POST,		/* MADV_PAGEOUT of preserved (pinned) pages */
+	EXTRA_KEEP_SIZE,		/* fallocate(FALLOC_FL_KEEP_SIZE) past EOF before */
+	NR_EXTRA
+};
 
 /* Soak tolerances, per measured stage against the first one measured (stage 2). */
 #define SOAK_TOL_FREE_KB	(24 * 1024LL)	/* MemFree (+ per-CPU lists) may drop this much */
@@ -256,6 +269,7 @@ struct wfile {
 	bool writable;			/* no write seal: writers may use it */
 	bool thp_ever;			/* allocated with THP possible at some point */
 	u64 swap_planned;		/* pages paged out */
+	u64 beyond_pages;		/* fallocated past EOF (lu.wl.extra=4) */
 	u64 falloc_pages;
 	/* generating stage only */
 	int fd;
@@ -333,16 +347,42 @@ static struct {
 	bool soak, swap;
 	unsigned int avoid;	/* bit N: steer around known bug N (lu.wl.avoid=N,M) */
 	char avoid_str[32];
+	unsigned int extra;	/* bit N: extra hazard N (lu.wl.extra=N,M) */
+	char extra_str[32];
 	int stage, stages;
 } P;
 
 #define AVOID(n)		(P.avoid & (1U << (n)))
+#define EXTRA(n)		(P.extra & (1U << (n)))
 
 static u64 param_u64(const char *name, u64 def)
 {
 	char buf[64];
 
 	return lu_cmdline_param(name, buf, sizeof(buf)) && buf[0] ? strtoull(buf, NULL, 0) : def;
+}
+
+/* "N,M" into bits N and M (1 <= N < @lim), the text into @str. */
+static unsigned int list_bits(const char *list, char *str, size_t len, int lim)
+{
+	char tmp[32], *t, *save = NULL;
+	unsigned int bits = 0;
+
+	snprintf(str, len, "%s", list);
+	snprintf(tmp, sizeof(tmp), "%s", str);
+	for (t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save))
+		if (atoi(t) > 0 && atoi(t) < lim)
+			bits |= 1U << atoi(t);
+	return bits;
+}
+
+static unsigned int param_list(const char *name, char *str, size_t len, int lim)
+{
+	char tmp[32];
+
+	if (!lu_cmdline_param(name, tmp, sizeof(tmp)))
+		return 0;
+	return list_bits(tmp, str, len, lim);
 }
 
 static void read_params(int argc, char **argv)
@@ -357,14 +397,8 @@ static void read_params(int argc, char **argv)
 		P.writers = MAX_WRITERS;
 	P.swap = param_u64("lu.wl.swap", 1);
 	P.leak_mib = param_u64("lu.wl.leak", 0);
-	if (lu_cmdline_param("lu.wl.avoid", P.avoid_str, sizeof(P.avoid_str))) {
-		char tmp[32], *t, *save = NULL;
-
-		snprintf(tmp, sizeof(tmp), "%s", P.avoid_str);
-		for (t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save))
-			if (atoi(t) > 0 && atoi(t) < BUG_OTHER)
-				P.avoid |= 1U << atoi(t);
-	}
+	P.avoid = param_list("lu.wl.avoid", P.avoid_str, sizeof(P.avoid_str), BUG_OTHER);
+	P.extra = param_list("lu.wl.extra", P.extra_str, sizeof(P.extra_str), NR_EXTRA);
 }
 
 /* The host command that replays this run. */
@@ -381,6 +415,9 @@ static void print_replay(void)
 	if (P.avoid)
 		n += snprintf(extra + n, sizeof(extra) - n, "%slu.wl.avoid=%s", n ? " " : "",
 			      P.avoid_str);
+	if (P.extra)
+		n += snprintf(extra + n, sizeof(extra) - n, "%slu.wl.extra=%s", n ? " " : "",
+			      P.extra_str);
 	if (P.leak_mib)
 		snprintf(leak, sizeof(leak), " LEAK=%d", P.leak_mib);
 	ksft_print_msg("WL-REPLAY make %s SEED=%llu %s=%d WL_MIB=%d%s%s%s%s\n",
@@ -630,7 +667,9 @@ static bool ensure_map(struct gen *g, struct wfile *f)
 	if (f->map || !f->size)
 		return f->map != NULL;
 	f->map_len = (f->size + PG - 1) / PG * PG;
-	f->map = mmap(NULL, f->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, f->fd, 0);
+	/* A write-sealed memfd can only be mapped read-only (enough to page out). */
+	f->map = mmap(NULL, f->map_len, f->writable ? PROT_READ | PROT_WRITE : PROT_READ,
+		      MAP_SHARED, f->fd, 0);
 	if (f->map == MAP_FAILED) {
 		f->map = NULL;
 		file_fail(g, f, "mmap", -errno);
@@ -704,8 +743,8 @@ static void op_write(struct gen *g, struct wfile *f, int m, u64 p0, u64 n, u32 v
 		file_fail(g, f, post ? "write after PRESERVE_FD" : "write", err);
 }
 
-/* fallocate() [p0, p0 + n) inside the size: holes become PF_FALLOC. */
-static void op_falloc(struct gen *g, struct wfile *f, u64 p0, u64 n)
+/* fallocate() [p0, p0 + n) inside the size: holes become PF_FALLOC; @post: after PRESERVE_FD. */
+static void op_falloc(struct gen *g, struct wfile *f, u64 p0, u64 n, bool post)
 {
 	u64 p, off = p0 * PG, len;
 
@@ -718,7 +757,7 @@ static void op_falloc(struct gen *g, struct wfile *f, u64 p0, u64 n)
 	}
 	if (f->thp != THP_NEVER)
 		f->thp_ever = true;
-	if (!file_live(g, f) || !n)
+	if (!file_live(g, f) || !n || (post && !f->preserved))
 		return;
 	len = (p0 + n) * PG < f->size ? n * PG : f->size - off;
 	/*
@@ -760,8 +799,8 @@ static void op_punch(struct gen *g, struct wfile *f, u64 p0, u64 n)
 		file_fail(g, f, "fallocate(PUNCH_HOLE)", -errno);
 }
 
-/* MADV_PAGEOUT the written pages of [p0, p0 + n). */
-static void op_pageout(struct gen *g, struct wfile *f, u64 p0, u64 n)
+/* MADV_PAGEOUT the written pages of [p0, p0 + n); @post: after PRESERVE_FD. */
+static void op_pageout(struct gen *g, struct wfile *f, u64 p0, u64 n, bool post)
 {
 	volatile char sink;
 	long long before;
@@ -769,13 +808,14 @@ static void op_pageout(struct gen *g, struct wfile *f, u64 p0, u64 n)
 
 	for (p = p0; p < p0 + n; p++)
 		if (f->ver[p]) {
-			f->pf[p] |= PF_SWAPPED;
+			f->pf[p] |= post ? PF_PAGEOUT_POST : PF_SWAPPED;
 			f->swap_planned++;
-			g->swap_planned++;
+			/* Pinned pages need not go: only the ones before count for SwapFree. */
+			g->swap_planned += !post;
 		}
-	if (!file_live(g, f) || !ensure_map(g, f))
+	if (!file_live(g, f) || (post && !f->preserved) || !ensure_map(g, f))
 		return;
-	before = meminfo_kb("SwapFree");
+	before = post ? 0 : meminfo_kb("SwapFree");
 	for (p = p0; p < p0 + n; p = run) {
 		if (!f->ver[p]) {
 			run = p + 1;
@@ -788,7 +828,8 @@ static void op_pageout(struct gen *g, struct wfile *f, u64 p0, u64 n)
 		if (madvise(f->map + p * PG, (run - p) * PG, MADV_PAGEOUT))
 			file_fail(g, f, "madvise(MADV_PAGEOUT)", -errno);
 	}
-	g->swap_drop += before - meminfo_kb("SwapFree");
+	if (!post)
+		g->swap_drop += before - meminfo_kb("SwapFree");
 }
 
 static u64 pick_size(struct rng *r)
@@ -891,6 +932,7 @@ static void gen_file(struct gen *g, struct wfile *f)
 	f->size = pick_size(r);
 	f->mfd_flags = mfd_choices[rnd_below(r, ARRAY_SIZE(mfd_choices))];
 	f->thp = rnd_below(r, NR_THP);
+	f->writable = true;	/* until a write seal */
 	if (AVOID(BUG_ODD_SIZE)) {
 		/* Page multiples; no huge folio can reach past EOF. */
 		f->size = (f->size + PG - 1) / PG * PG;
@@ -945,8 +987,15 @@ static void gen_file(struct gen *g, struct wfile *f)
 		for (i = 0; i < k; i++) {
 			pick_extent(r, f, &p0, &n);
 			if (!AVOID(BUG_FALLOC) && budget_take(g, f, p0, n))
-				op_falloc(g, f, p0, n);
+				op_falloc(g, f, p0, n, false);
 		}
+	}
+	/* Extra 4: fallocate(FALLOC_FL_KEEP_SIZE) past EOF: folios beyond the size. */
+	if (EXTRA(EXTRA_KEEP_SIZE) && chance(r, 25)) {
+		n = rnd_range(r, 1, 64);
+		f->beyond_pages = n + HPAGE_PAGES;	/* a huge folio may hold them */
+		if (file_live(g, f) && fallocate(f->fd, FALLOC_FL_KEEP_SIZE, f->size, n * PG))
+			file_fail(g, f, "fallocate(KEEP_SIZE) past EOF", -errno);
 	}
 	if (f->npages && chance(r, 20)) {
 		k = rnd_range(r, 1, 6);
@@ -969,7 +1018,7 @@ static void gen_file(struct gen *g, struct wfile *f)
 		for (i = 0; i < k; i++) {
 			pick_extent(r, f, &p0, &n);
 			if (!AVOID(BUG_SWAP))
-				op_pageout(g, f, p0, n);
+				op_pageout(g, f, p0, n, false);
 		}
 	}
 	/* Mode, then seals (a seal on exec bits would refuse the chmod). */
@@ -1023,6 +1072,18 @@ static void gen_file(struct gen *g, struct wfile *f)
 			}
 		}
 	}
+	if (f->npages && EXTRA(EXTRA_FALLOC_POST) && chance(r, 40)) {
+		pick_extent(r, f, &p0, &n);
+		if (budget_take(g, f, p0, n)) {
+			if (g->exec)
+				set_thp(f->thp);
+			op_falloc(g, f, p0, n, true);
+		}
+	}
+	if (f->npages && P.swap && EXTRA(EXTRA_PAGEOUT_POST) && chance(r, 40)) {
+		pick_extent(r, f, &p0, &n);
+		op_pageout(g, f, p0, n, true);
+	}
 	/*
 	 * Not F_SEAL_WRITE after PRESERVE_FD, nor F_SEAL_EXEC on an executable
 	 * memfd (which implies it): the pinned folios make it EBUSY.
@@ -1048,6 +1109,8 @@ static void gen_file(struct gen *g, struct wfile *f)
 	default:
 		f->pos = rnd_below(r, f->size + 1);
 	}
+	if (EXTRA(EXTRA_POS_PAST_EOF) && chance(r, 30))
+		f->pos = f->size + rnd_range(r, 1, MiB);
 	if (f->preserved && lseek(f->fd, f->pos, SEEK_SET) != (off_t)f->pos)
 		file_fail(g, f, "lseek", -errno);
 	drop_map(f);
@@ -1342,18 +1405,26 @@ static int print_plan(u64 seed, u32 stage)
 		       i == pl.jsess ? " + journal" : "");
 	for (i = 0; i < pl.nfiles; i++) {
 		const struct wfile *f = &pl.f[i];
-		u64 p, data = 0;
+		u64 p, data = 0, fa = 0, po = 0, sw = 0;
 
-		for (p = 0; p < f->npages; p++)
+		for (p = 0; p < f->npages; p++) {
 			data += !!f->ver[p];
+			fa += !!(f->pf[p] & PF_FALLOC);
+			sw += !!(f->pf[p] & PF_SWAPPED);
+			po += !!(f->pf[p] & PF_PAGEOUT_POST);
+		}
 		for (k = 0; k < (int)ARRAY_SIZE(mfd_choices) && mfd_choices[k] != f->mfd_flags; k++)
 			;
-		printf("  file %2d s%d token %#018llx size %10llu (%s) data %6llu/%llu pages mfd %-2s thp %-11s mode %04o seals %#x+%#x+%#x pos %llu%s\n",
+		printf("  file %2d s%d token %#018llx size %10llu (%s) data %6llu/%llu pages mfd %-2s thp %-11s mode %04o seals %#x+%#x+%#x pos %llu%s%s\n",
 		       i, f->sess, (unsigned long long)f->token, (unsigned long long)f->size,
 		       f->size % PG ? "odd" : "pages", (unsigned long long)data,
 		       (unsigned long long)f->npages, mfd[k], thp_names[f->thp], f->mode,
 		       f->seals0, f->seals_pre, f->seals_post, (unsigned long long)f->pos,
-		       f->writable ? "" : " read-only");
+		       f->writable ? "" : " read-only",
+		       fa || sw || po ? "" : "");
+		if (fa || sw || po)
+			printf("          fallocated %llu, paged out %llu before and %llu after PRESERVE_FD\n",
+			       (unsigned long long)fa, (unsigned long long)sw, (unsigned long long)po);
 	}
 	free_plan(&pl);
 	return 0;
@@ -1694,6 +1765,7 @@ static void check_contents(const struct plan *pl, const struct wfile *f, int fd,
 			       f->id, (unsigned long long)f->size, (unsigned long long)f->token,
 			       (unsigned long long)p, want,
 			       f->pf[p] & PF_SWAPPED ? " (paged out before PRESERVE_FD)" :
+			       f->pf[p] & PF_PAGEOUT_POST ? " (paged out after PRESERVE_FD)" :
 			       f->pf[p] & PF_FALLOC ? " (fallocated, never written)" :
 			       f->pf[p] & PF_HOLEPOST ? " (written into a hole after PRESERVE_FD)" :
 			       f->pf[p] & PF_POST ? " (written after PRESERVE_FD)" : "", what);
@@ -1809,6 +1881,7 @@ static void blocks_bounds(const struct wfile *f, long long *lo, long long *hi)
 		for (p = 0; p < f->npages; p++)
 			hi_p += f->ver[p] || f->pf[p] & (PF_TOUCHED | PF_FALLOC | PF_JOURNAL);
 	}
+	hi_p += f->beyond_pages;
 	*lo = lo_p * (PG / 512);
 	*hi = hi_p * (PG / 512);
 }
@@ -2060,8 +2133,9 @@ static void verify_stage(int luo, u8 *buf)
 		}
 		vs.files++;
 		if (ret < 0) {
-			report(BUG_OTHER, NULL, "RETRIEVE_FD file %u (%llu bytes, token %#llx, session '%s'): %s",
-			       f->id, (unsigned long long)f->size, (unsigned long long)f->token,
+			report(BUG_OTHER, NULL, "RETRIEVE_FD file %u (%llu bytes, position %llu%s, token %#llx, session '%s'): %s",
+			       f->id, (unsigned long long)f->size, (unsigned long long)f->pos,
+			       f->pos > f->size ? " past EOF" : "", (unsigned long long)f->token,
 			       pl.sess[f->sess].name, luo_strerror(ret));
 			continue;
 		}
@@ -2255,9 +2329,14 @@ int main(int argc, char **argv)
 	int luo;
 
 	if (argc >= 4 && !strcmp(argv[1], "--plan")) {
+		/* --plan SEED STAGE [MIB [AVOID [EXTRA]]], e.g. --plan 2 2 64 1,2,3,4,5 2,3 */
 		P.mib = argc > 4 ? atoi(argv[4]) : 64;
 		P.writers = 2;
 		P.swap = true;
+		if (argc > 5)
+			P.avoid = list_bits(argv[5], P.avoid_str, sizeof(P.avoid_str), BUG_OTHER);
+		if (argc > 6)
+			P.extra = list_bits(argv[6], P.extra_str, sizeof(P.extra_str), NR_EXTRA);
 		return print_plan(strtoull(argv[2], NULL, 0), atoi(argv[3]));
 	}
 	read_params(argc, argv);
@@ -2269,6 +2348,8 @@ int main(int argc, char **argv)
 		       (unsigned long long)P.seed, P.stage, P.stages, P.mib, P.writers,
 		       P.soak ? ", soak" : "", P.swap ? "" : ", no swap",
 		       P.avoid ? ", steering around known bugs " : "", P.avoid ? P.avoid_str : "");
+	if (P.extra)
+		ksft_print_msg("lu_workload: extra hazards %s\n", P.extra_str);
 	buf = aligned_alloc(PG, CHUNK);
 	if (!buf)
 		ksft_exit_fail_msg("out of memory\n");
