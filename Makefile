@@ -48,9 +48,6 @@ help:
 	@echo "  make initramfs  guest programs + initramfs"
 	@echo "  make vmtest T=TEST[,TEST] CYCLES=N [APPEND=params]   one VM run"
 	@echo "  make bench      benchmarks (table + JSON in $(BUILD)/bench)"
-	@echo "  make workload SEED=N [CYCLES=N]   one lu_workload seed (the replay command)"
-	@echo "  make stress [STRESS_SEEDS=N] [CYCLES=N]   many seeds, a verdict table"
-	@echo "  make soak [SOAK_CYCLES=N]   chained kexecs with memory accounting"
 	@echo "  make vm         guest shell on this terminal (Ctrl-A X quits)"
 	@echo "  make clean      remove $(BUILD)"
 

@@ -70,6 +70,12 @@ step lu_trace_events "${VMTEST[@]}" -n lu_trace_events -t lu_trace_events -c 1
 # The blackout of an update, measured across the kexec: a failed attempt,
 # an update with sessions to restore, and one with none.
 step lu_blackout "${VMTEST[@]}" -n lu_blackout -t lu_blackout -c 2
+# lu_workload (mk/workload.sh): seeded random memfd workloads through chained
+# kexecs, every byte checked; a 5-cycle soak of 256 MiB per cycle with the
+# memory accounting checked; and that check catching a deliberate leak.
+step workload-seeds "$LU_ROOT/mk/workload.sh" seeds
+step workload-soak-5-cycles env SOAK_CYCLES=5 "$LU_ROOT/mk/workload.sh" soak
+step workload-soak-catches-leak env SOAK_CYCLES=2 "$LU_ROOT/mk/workload.sh" leak
 # lu-trace records a known workload on both sides of a kexec; the host checks
 # the report, timeline, blackout and kho outputs it left on the guest's disk.
 step lu-trace "$LU_ROOT/tools/lu-trace/tests/vm_test.sh" "$BUILD/lu-trace-test" "${VMTEST[@]}"
@@ -88,12 +94,6 @@ for what in compatible chain session; do
 	step "luo-corrupt-$what" "${VMTEST[@]}" -n "luo-corrupt-$what" -t luo_corrupt -c 1 \
 		-a "lu.luo=$what"
 done
-# lu_workload (mk/workload.sh): seeded random memfd workloads through chained
-# kexecs, every byte checked; a 5-cycle soak of 256 MiB per cycle with the
-# memory accounting checked; and that check catching a deliberate leak.
-step workload-seeds "$LU_ROOT/mk/workload.sh" seeds
-step workload-soak-5-cycles env SOAK_CYCLES=5 "$LU_ROOT/mk/workload.sh" soak
-step workload-soak-catches-leak env SOAK_CYCLES=2 "$LU_ROOT/mk/workload.sh" leak
 
 printf '\n=== time per phase (seconds; boot and tests are guest-clock sums over all VM runs)\n'
 awk '{ sub(/\(.*\)/, "", $1); t[$1] += $2; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }

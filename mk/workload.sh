@@ -106,7 +106,7 @@ stress)
 		secs=$(awk -v a="$t0" -v b="$(now_ns)" 'BEGIN { printf "%.0f", (b - a) / 1e9 }')
 		found=$(tr -d '\r' < "$LOGS/wl-stress-$seed.results" 2>/dev/null |
 			sed -n 's/.*# WL-FOUND seed=[0-9]* stage=\([0-9]*\): \(.*\)/stage \1: \2/p' |
-			paste -sd';' -)
+			paste -sd";" - | sed "s/;/; /g")
 		kf=$(kernel_findings "wl-stress-$seed" | grep -q 'WL-BUG 1 at reboot' && echo "(1) at reboot()")
 		[ -n "$kf" ] && found="${found:+$found; }$kf"
 		verdict=PASS
