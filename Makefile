@@ -46,8 +46,18 @@ ifneq ($(filter check demo,$(MAKECMDGOALS)),)
 $(shell rm -f $(BUILD)/timings$(VSFX).log)
 endif
 
+# lu_workload (random memfd workloads through chained kexecs, see README):
+#   make workload SEED=N [CYCLES=N] [WL_MIB=N] [WL_APPEND="lu.wl.avoid=1"]   one seed (replay)
+#   make stress [STRESS_SEEDS=N|A-B|A,B] [CYCLES=N]   many seeds, a table, never stops;
+#               then the damage campaign, 1,008 mutations (DAMAGE_SEEDS=42, 8 kexecs, 3 each)
+#   make soak [SOAK_CYCLES=N] [SEED=N] [WL_MIB=N] [LEAK=MiB]   long chain, memory accounting
+# CYCLES defaults to 2 for these (it is 1 for make vmtest).
+WL_CYCLES = $(if $(filter command line environment,$(origin CYCLES)),$(CYCLES),2)
+WL_VARS = SEED="$(SEED)" CYCLES="$(WL_CYCLES)" WL_MIB="$(WL_MIB)" WL_APPEND="$(WL_APPEND)" \
+	STRESS_SEEDS="$(STRESS_SEEDS)" SOAK_CYCLES="$(SOAK_CYCLES)" LEAK="$(LEAK)"
+
 .PHONY: all help deps kernel initramfs check check-run demo demo-run bench bench-run bigmem damage \
-	vm vmtest clean
+	vm vmtest clean workload stress soak
 
 all: initramfs
 
@@ -107,6 +117,17 @@ vmtest: initramfs
 
 vm: initramfs
 	@$(VMTEST) -s -m $(MEM) -a "$(APPEND)"
+
+workload: initramfs
+	@env $(WL_VARS) mk/workload.sh one
+
+stress: initramfs
+	@rc=0; env $(WL_VARS) mk/workload.sh stress || rc=1; \
+	DAMAGE_SEEDS=$${DAMAGE_SEEDS:-42} DAMAGE_CYCLES=$${DAMAGE_CYCLES:-8} \
+		DAMAGE_COUNT=$${DAMAGE_COUNT:-3} mk/damage.sh || rc=1; exit $$rc
+
+soak: initramfs
+	@env $(WL_VARS) mk/workload.sh soak
 
 clean:
 	rm -rf $(BUILD)

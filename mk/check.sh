@@ -123,6 +123,13 @@ suite() {
 	# The blackout of an update, measured across the kexec: a failed attempt,
 	# an update with sessions to restore, and one with none.
 	vstep lu_blackout "${VMTEST[@]}" -n lu_blackout -t lu_blackout -c 2
+	# lu_workload (mk/workload.sh): seeded random memfd workloads through
+	# chained kexecs, every byte checked; a 5-cycle soak of 256 MiB per cycle
+	# with the memory accounting checked; and that check catching a
+	# deliberate leak.
+	vstep workload-seeds "$LU_ROOT/mk/workload.sh" seeds
+	vstep workload-soak-5-cycles env SOAK_CYCLES=5 "$LU_ROOT/mk/workload.sh" soak
+	vstep workload-soak-catches-leak env SOAK_CYCLES=2 "$LU_ROOT/mk/workload.sh" leak
 	# lu-trace records a known workload on both sides of a kexec; the host
 	# checks the report, timeline, blackout and kho outputs it left on the
 	# guest's disk.
