@@ -16,6 +16,7 @@ PACKAGES=(
 	sparse				# make check: sparse on the new kernel code
 	e2fsprogs python3		# lu-trace tests: the guest's ext2 disk, checks
 	prometheus curl			# dashboards/ rules, lu-trace export against Prometheus
+	memcached			# lu-keep: a real service kept across a live update
 )
 PACKAGES+=(${LU_EXTRA_PACKAGES:-})
 pkgs=$(printf '%s\n' "${PACKAGES[@]}" | sed 's/#.*//' | tr ' \t' '\n\n' | sed '/^$/d')
