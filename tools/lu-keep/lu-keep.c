@@ -521,8 +521,10 @@ static int restore(int luo, int *sess_out)
 	}
 	mfd = retrieve_fd(sess, MANIFEST_TOKEN);
 	n = mfd < 0 ? -1 : read_manifest(mfd, e, MAX_FILES);
-	if (mfd >= 0)
+	if (mfd >= 0) {
+		total = fd_size(mfd);
 		close(mfd);
+	}
 	if (n < 0) {
 		if (mfd < 0)
 			note("error: session %s has no lu-keep manifest (token 0): %s",
@@ -587,7 +589,7 @@ static int restore(int luo, int *sess_out)
 		k.files[e[i].file].fd = e[i].fd;
 		total += e[i].size;
 	}
-	note("retrieved session %s: %d files, %llu bytes (%s) in %.3f s", k.session, n, total,
+	note("retrieved session %s: %d files and the manifest, %llu bytes (%s) in %.3f s", k.session, n, total,
 	     human(total, sz, sizeof(sz)), now() - t0);
 	*sess_out = sess;
 	free(e);
