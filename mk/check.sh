@@ -81,6 +81,19 @@ step lu-trace-host "$LU_ROOT/tools/lu-trace/tests/host_test.sh" "$BUILD/lu-trace
 # host's loopback: series before and after, the blackout, every panel query.
 step lu-trace-export-prometheus "$LU_ROOT/tools/lu-trace/tests/prom_test.sh" \
 	"$BUILD/prom-test" "${VMTEST[@]}"
+# lu-keep: Debian's memcached, unmodified, keeps its cache across kexecs:
+# 100,000 keys checked byte for byte and lu-trace's report of lu-keep's
+# session (host-checked), two chained kexecs, and the failures that must
+# start memcached cold with lu-keep's documented error.
+step lu-keep-host "$LU_ROOT/tools/lu-keep/tests/host_test.sh" "$BUILD/lu-keep/lu-keep"
+step lu-keep-memcached "$LU_ROOT/tools/lu-keep/tests/vm_test.sh" "$BUILD/lu-keep-test" \
+	"${VMTEST[@]}" -T 900
+step lu-keep-memcached-2-kexecs "${VMTEST[@]}" -n lu-keep-2-kexecs -t lu_keep_memcached -c 2 \
+	-T 1200
+for m in size nometa nostop; do
+	step "lu-keep-$m" "${VMTEST[@]}" -n "lu-keep-$m" -t lu_keep_memcached -c 1 -T 600 \
+		-a "lu.keep=$m"
+done
 # Prometheus rules (promtool check and unit tests) and the Grafana dashboards.
 step dashboards "$LU_ROOT/dashboards/check.sh"
 # Incoming LUO state is untrusted: damaged state is logged and LUO starts empty.
