@@ -3,7 +3,7 @@
 # Live Update for Linux 6.12: build the kernel from Debian's linux-source-6.12
 # with this tree applied, boot it in QEMU, and test it across real kexecs.
 #
-#   make demo     build, boot, kexec, and tell what happened
+#   make demo     memcached keeps its cache across a kernel live update (lu-keep)
 #   make check    every test (host self-tests, VM runner self-test, kexec tests)
 #
 # Everything is written under $(BUILD) (default build/).
@@ -24,11 +24,11 @@ MEM ?= 2G
 VMTEST = $(SELFTESTS)/vmtest.sh -k $(BZIMAGE) -i $(INITRD) -o $(BUILD)/logs
 
 # Each check or demo run reports the time of its own phases only.
-ifneq ($(filter check demo,$(MAKECMDGOALS)),)
+ifneq ($(filter check demo demo-kv,$(MAKECMDGOALS)),)
 $(shell rm -f $(BUILD)/timings.log)
 endif
 
-.PHONY: all help deps kernel initramfs check demo bench vm vmtest clean
+.PHONY: all help deps kernel initramfs check demo bench vm vmtest clean demo-kv
 
 all: initramfs
 
@@ -38,6 +38,7 @@ help:
 	@echo "  make kernel     extract 6.12, overlay, patch, configure, build bzImage"
 	@echo "  make initramfs  guest programs + initramfs"
 	@echo "  make vmtest T=TEST[,TEST] CYCLES=N [APPEND=params]   one VM run"
+	@echo "  make demo-kv    the first demo: a key-value service in memfds, lu-trace"
 	@echo "  make bench      benchmarks (table + JSON in $(BUILD)/bench)"
 	@echo "  make vm         guest shell on this terminal (Ctrl-A X quits)"
 	@echo "  make clean      remove $(BUILD)"
@@ -60,6 +61,10 @@ check: initramfs
 
 demo: initramfs
 	@mk/demo.sh
+
+# The first demo: a small key-value service in memfds, three sessions.
+demo-kv: initramfs
+	@mk/demo.sh kv
 
 bench: initramfs
 	@mk/bench.sh
