@@ -304,9 +304,10 @@ static void stage2(void)
 	ksft_print_msg("    + %.3f s of this demo's harness before reboot(2) (stopping lu-trace record, the\n",
 		       (-last_ok - stop_ms * 1000000) / 1e9);
 	ksft_print_msg("      test runner loading the next kernel again; a real update loads it first)\n");
-	ksft_print_msg("    + %.3f s from reboot(2) to the first get: the kernel, lu-keep, memcached's restart\n",
+	ksft_print_msg("    + %.3f s from reboot(2) to the first get: the kernel's blackout phases below\n",
 		       first_ok / 1e9);
-	ksft_print_msg("  kernel blackout %.3f s, by phase:\n", total / 1e9);
+	ksft_print_msg("      (userspace includes starting lu-trace record; restore is lu-keep's retrieve and\n");
+	ksft_print_msg("      memcached's restart until it answers)\n");
 	ksft_print_msg("$ lu-trace blackout\n");
 	luo_check(!run((char *[]){ LU_TRACE, "blackout", NULL }, "/tmp/b.txt", NULL),
 		  "lu-trace blackout");
