@@ -140,7 +140,7 @@ static void run_stage(int stage, int stages)
 
 	disk = !access("/dev/vda", F_OK);
 	/* mount+record, up, (cold start+fill | restore), check, items, stop, recorder, report */
-	ksft_set_plan((disk ? 2 : 0) + 2 + (first ? 2 : ok_mode ? 1 : 2) + 1 + 1 +
+	ksft_set_plan((disk ? 2 : 0) + 2 + (first ? 3 : ok_mode ? 1 : 2) + 1 + 1 +
 		      (last ? 1 : ok_mode || !strcmp(mode, "size") ? 2 : 1) + 1 + last);
 	if (disk) {
 		luo_require(mount_disk(), "disk for the lu-trace recording mounted");
@@ -166,6 +166,12 @@ static void run_stage(int stage, int stages)
 			    "cold boot: lu-keep starts memcached cold");
 		luo_require(run_to("/tmp/fill.txt", argv) == 0, "lu_mc fill -n %s", nkeys());
 		print_file("/tmp/fill.txt");
+		luo_check(run((char *[]){ LU_KEEP, "status", "-s", "memcached", NULL }, "/tmp/status.txt",
+			      "/tmp/status.err") == 0 &&
+			  file_has("/tmp/status.txt", "lu-keep: memcached: service running (pid ") &&
+			  file_has("/tmp/status.txt", "/run/memcached/cache -> /proc/"),
+			  "lu-keep status: memcached running, its cache a symlink to lu-keep's memfd");
+		print_file("/tmp/status.txt");
 	} else if (!strcmp(mode, "ok")) {
 		luo_check(file_has(KEEP_LOG, "retrieved session memcached: 2 files and the manifest") &&
 			  file_has(KEEP_LOG, "session memcached finished"),
