@@ -3,7 +3,7 @@
 # Live Update for Linux 6.12: build the kernel from Debian's linux-source-6.12
 # with this tree applied, boot it in QEMU, and test it across real kexecs.
 #
-#   make demo     build, boot, kexec, and tell what happened
+#   make demo     memcached keeps its cache across a kernel live update (lu-keep)
 #   make check    every test (host self-tests, VM runner self-test, kexec tests)
 #
 # Everything is written under $(BUILD) (default build/).
@@ -42,7 +42,7 @@ MEM ?= 2G
 VMTEST = $(SELFTESTS)/vmtest.sh -k $(BZIMAGE) -i $(INITRD) -o $(BUILD)/logs$(VSFX)
 
 # Each check or demo run reports the time of its own phases only.
-ifneq ($(filter check demo,$(MAKECMDGOALS)),)
+ifneq ($(filter check demo demo-kv,$(MAKECMDGOALS)),)
 $(shell rm -f $(BUILD)/timings$(VSFX).log)
 endif
 
@@ -57,7 +57,7 @@ WL_VARS = SEED="$(SEED)" CYCLES="$(WL_CYCLES)" WL_MIB="$(WL_MIB)" WL_APPEND="$(W
 	STRESS_SEEDS="$(STRESS_SEEDS)" SOAK_CYCLES="$(SOAK_CYCLES)" LEAK="$(LEAK)"
 
 .PHONY: all help deps kernel initramfs check check-run demo demo-run bench bench-run bigmem damage \
-	vm vmtest clean workload stress soak
+	vm vmtest clean workload stress soak demo-kv demo-kv-run
 
 all: initramfs
 
@@ -67,6 +67,7 @@ help:
 	@echo "  make kernel     extract 6.12, overlay, patch, configure, build bzImage"
 	@echo "  make initramfs  guest programs + initramfs"
 	@echo "  make vmtest T=TEST[,TEST] CYCLES=N [APPEND=params]   one VM run"
+	@echo "  make demo-kv    the first demo: a key-value service in memfds, lu-trace"
 	@echo "  make bench      benchmarks (table + JSON in $(BUILD)/bench)"
 	@echo "  make bigmem     KHO/LUO on 64, 128 and 256 GiB guests (BIGMEM_SIZES=)"
 	@echo "  make damage     handovers damaged at random (DAMAGE_SEEDS= DAMAGE_CYCLES= DAMAGE_COUNT=)"
@@ -99,6 +100,13 @@ demo:
 
 demo-run: initramfs
 	@mk/demo.sh
+
+# The first demo: a small key-value service in memfds, three sessions.
+demo-kv:
+	@mk/traced.sh --audit demo $(MAKE) --no-print-directory demo-kv-run
+
+demo-kv-run: initramfs
+	@mk/demo.sh kv
 
 bench:
 	@mk/traced.sh --audit bench $(MAKE) --no-print-directory bench-run

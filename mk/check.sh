@@ -145,6 +145,19 @@ suite() {
 	# query.
 	vstep lu-trace-export-prometheus "$LU_ROOT/tools/lu-trace/tests/prom_test.sh" \
 		"$BUILD/prom-test$VS" "${VMTEST[@]}"
+	# lu-keep: Debian's memcached, unmodified, keeps its cache across kexecs:
+	# 100,000 keys checked byte for byte and lu-trace's report of lu-keep's
+	# session (host-checked), two chained kexecs, and the failures that must
+	# start memcached cold with lu-keep's documented error.
+	vstep lu-keep-host "$LU_ROOT/tools/lu-keep/tests/host_test.sh" "$BUILD/lu-keep/lu-keep"
+	vstep lu-keep-memcached "$LU_ROOT/tools/lu-keep/tests/vm_test.sh" "$BUILD/lu-keep-test$VS" \
+		"${VMTEST[@]}" -T 900
+	vstep lu-keep-memcached-2-kexecs "${VMTEST[@]}" -n lu-keep-2-kexecs -t lu_keep_memcached \
+		-c 2 -T 1200
+	for m in size nometa nostop; do
+		vstep "lu-keep-$m" "${VMTEST[@]}" -n "lu-keep-$m" -t lu_keep_memcached -c 1 -T 600 \
+			-a "lu.keep=$m"
+	done
 	# Prometheus rules (promtool check and unit tests) and the Grafana
 	# dashboards.
 	vstep dashboards "$LU_ROOT/dashboards/check.sh"

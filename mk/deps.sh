@@ -20,6 +20,7 @@ PACKAGES=(
 	e2fsprogs python3		# lu-trace tests: the guest's ext2 disk, checks
 	prometheus curl xxd		# dashboards/ rules, lu-trace export against Prometheus (xxd: its tests)
 	strace				# make check records every execve for the deps audit
+	memcached			# lu-keep: a real service kept across a live update
 )
 PACKAGES+=(${LU_EXTRA_PACKAGES:-})
 pkgs=$(printf '%s\n' "${PACKAGES[@]}" | sed 's/#.*//' | tr ' \t' '\n\n' | sed '/^$/d')

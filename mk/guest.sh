@@ -23,8 +23,14 @@ make -s -C "$SELFTESTS" OUTPUT="$GUEST/bin" \
 # lu-trace, its BPF programs built against this kernel's BTF.
 make -s -C "$LU_ROOT/tools/lu-trace" OUTPUT="$BUILD/lu-trace$VSFX" VMLINUX_BTF="$KBUILD/vmlinux" ||
 	die "building lu-trace failed"
+# lu-keep (static), and Debian's memcached with the libraries its loader resolves.
+make -s -C "$LU_ROOT/tools/lu-keep" OUTPUT="$BUILD/lu-keep" STATIC=1 EXTRA_LDFLAGS=-s ||
+	die "building lu-keep failed"
+keep_files=$("$LU_ROOT/tools/lu-keep/guest-files.sh" "$GUEST/etc") || die "memcached for the guest"
+mapfile -t keep_files <<< "$keep_files"
 "$SELFTESTS/mkinitramfs.sh" -k "$KBUILD/arch/x86/boot/bzImage" -b "$GUEST/bin" \
 	-g "$GUEST/gen_init_cpio" -o "$GUEST/initramfs.cpio" \
-	-f "/lu/bin/lu-trace=$BUILD/lu-trace$VSFX/lu-trace"
+	-f "/lu/bin/lu-trace=$BUILD/lu-trace$VSFX/lu-trace" \
+	-f "/lu/bin/lu-keep=$BUILD/lu-keep/lu-keep" "${keep_files[@]}"
 msg INITRD "$GUEST/initramfs.cpio ($(stat -c %s "$GUEST/initramfs.cpio") bytes, $(ls "$GUEST/bin" | wc -l) programs)"
 phase_time "initramfs$VSFX" "$start"

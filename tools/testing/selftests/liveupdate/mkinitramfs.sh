@@ -52,7 +52,10 @@ list=$OUT.list
 	done
 	for e in "${EXTRA[@]}"; do
 		dest=${e%%=*} src=${e#*=}
-		echo "dir $(dirname "$dest") 0755 0 0"
+		# every directory above it, outermost first (the unpacker makes no parents)
+		d=$(dirname "$dest") dirs=()
+		while [ "$d" != / ]; do dirs=("$d" "${dirs[@]}"); d=$(dirname "$d"); done
+		for d in "${dirs[@]}"; do echo "dir $d 0755 0 0"; done
 		echo "file $dest $src $( [ -x "$src" ] && echo 0755 || echo 0644) 0 0"
 	done
 } | awk '!seen[$0]++' > "$list"
