@@ -57,7 +57,7 @@ WL_VARS = SEED="$(SEED)" CYCLES="$(WL_CYCLES)" WL_MIB="$(WL_MIB)" WL_APPEND="$(W
 	STRESS_SEEDS="$(STRESS_SEEDS)" SOAK_CYCLES="$(SOAK_CYCLES)" LEAK="$(LEAK)"
 
 .PHONY: all help deps kernel initramfs check check-run demo demo-run bench bench-run bigmem damage \
-	vm vmtest clean workload stress soak demo-kv demo-kv-run
+	vm vmtest clean workload stress soak demo-kv demo-kv-run fuzz fuzz-seeds
 
 all: initramfs
 
@@ -71,6 +71,8 @@ help:
 	@echo "  make bench      benchmarks (table + JSON in $(BUILD)/bench)"
 	@echo "  make bigmem     KHO/LUO on 64, 128 and 256 GiB guests (BIGMEM_SIZES=)"
 	@echo "  make damage     handovers damaged at random (DAMAGE_SEEDS= DAMAGE_CYCLES= DAMAGE_COUNT=)"
+	@echo "  make fuzz       host fuzz targets of every handover reader (FUZZ_S=seconds per target, FUZZ_T=targets)"
+	@echo "  make fuzz-seeds capture a real handover in the guest as the fuzz seed corpus"
 	@echo "  make vm         guest shell on this terminal (Ctrl-A X quits)"
 	@echo "  make clean      remove $(BUILD)"
 
@@ -119,6 +121,19 @@ bigmem: initramfs
 
 damage: initramfs
 	@mk/damage.sh
+
+# Host fuzzing (tools/testing/liveupdate-fuzz): needs only the extracted tree.
+FUZZ := tools/testing/liveupdate-fuzz
+FUZZ_S ?= 60
+FUZZ_T ?=
+FUZZ_NICE ?= 0
+fuzz:
+	@mk/kernel-tree.sh extract
+	@$(FUZZ)/run.sh -k $(BUILD)/src/linux -o $(BUILD)/fuzz -s $(FUZZ_S) -n $(FUZZ_NICE) \
+		$(if $(FUZZ_T),-t $(FUZZ_T))
+
+fuzz-seeds: initramfs
+	@$(FUZZ)/capture.sh $(BUILD)
 
 vmtest: initramfs
 	@$(VMTEST) -t $(T) -c $(CYCLES) -m $(MEM) -a "$(APPEND)" -K $(SELFTESTS)/kunit.suites

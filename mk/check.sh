@@ -161,6 +161,10 @@ suite() {
 	# Prometheus rules (promtool check and unit tests) and the Grafana
 	# dashboards.
 	vstep dashboards "$LU_ROOT/dashboards/check.sh"
+	# Every reader of incoming handover data, fuzzed on the host (libFuzzer,
+	# ASan, UBSan) for 20 s a target from the committed corpus: no crash.
+	vstep fuzz "$LU_ROOT/tools/testing/liveupdate-fuzz/run.sh" -k "$SRC" -o "$BUILD/fuzz$VS" \
+		-s "${FUZZ_S:-20}"
 	# Handovers damaged at random before the jump (seed 1, 6 kexecs, 2
 	# mutations each): every one rejected cleanly, nothing lost or wrong.
 	vstep damage-campaign env DAMAGE_SEEDS=1 DAMAGE_CYCLES=6 DAMAGE_COUNT=2 \

@@ -9,7 +9,8 @@
  * What the memfd handler reads from the previous kernel, checked before it
  * is used: the description of a preserved memfd (its hash, a size the
  * kernel can have, a position inside it, known seals and mode bits, no
- * reserved bit, no more folios than pages) and each folio record (the
+ * reserved bit, no more folios than the file has pages, than there are
+ * records or than the machine has pages) and each folio record (the
  * order first, since every shift depends on it; an index inside the file,
  * aligned to the order and after the previous folio; known flags; a page
  * frame number the tracker can name). The chain of records is checked by
@@ -60,6 +61,12 @@ const char *memfd_luo_check_desc(const struct memfd_luo_ser *ser)
 	    ser->reserved || (ser->seals & ~MEMFD_KNOWN_SEALS) || (ser->mode & ~S_IALLUGO) ||
 	    ser->nr_folios > DIV_ROUND_UP(ser->size, PAGE_SIZE))
 		return "malformed description";
+	/*
+	 * One record a folio, and no more folios than this machine has pages:
+	 * the handler sizes an array by @nr_folios before the records are read.
+	 */
+	if (ser->nr_folios != ser->folios.count || ser->nr_folios > get_num_physpages())
+		return "more folios than records, or than pages of RAM";
 	return NULL;
 }
 

@@ -9,15 +9,19 @@
  * What LUO reads from the previous kernel, checked before it is used: the
  * state page (version and hash), each session entry (a name), each file
  * entry (a handler's compatible string) and the blackout record (version,
- * hash, clock, stamps in order, the release string, a consistent freeze
- * histogram). The chains themselves are checked by kho_block.
+ * hash, clock, stamps in order and in range, the release string, a
+ * consistent freeze histogram). The chains themselves are checked by
+ * kho_block.
  *
  * These checks have no side effects; luo_deserialize.c and luo_blackout.c
  * act on them. The file builds on the host too, where fuzz targets feed it
  * arbitrary state.
  */
 
+#include <linux/limits.h>
+#include <linux/math64.h>
 #include <linux/string.h>
+#include <linux/time64.h>
 #include <linux/types.h>
 #include <linux/xxhash.h>
 #include <linux/kho/abi/luo.h>
@@ -82,6 +86,13 @@ const char *luo_check_blackout(const struct luo_blackout_ser *r, size_t size, u6
 		return "reboot path not stamped";
 	if (entry_stamp < r->stamp[LUO_BLACKOUT_JUMP])
 		return "clock reset across the kexec";
+	/*
+	 * Cycles since reboot become ns with mul_u64_u32_div(), a divide that
+	 * traps on x86 when the quotient does not fit 64 bits.
+	 */
+	if (div_u64(entry_stamp - r->stamp[LUO_BLACKOUT_REBOOT], r->clock_khz) >=
+	    U64_MAX / USEC_PER_SEC)
+		return "stamps out of range of the clock";
 	if (strnlen(r->release, sizeof(r->release)) == sizeof(r->release))
 		return "bad release string";
 	for (i = 0; i < LUO_BLACKOUT_FREEZE_SLOTS; i++)

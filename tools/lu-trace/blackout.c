@@ -171,15 +171,18 @@ void lu_blackout_print(FILE *f, const struct lu_blackout *b)
 		b->sessions, b->files, b->failed);
 	fprintf(f, "%-10s %12s %12s  %-6s %s\n", "PHASE", "DURATION", "AT", "SHARE", "WHAT");
 	for (i = 0; i < LU_NR_PHASES; i++) {
-		int bar = 0;
+		double share = 0;
+		int bar;
 
 		if (b->phase[i] < 0) {
 			fprintf(f, "%-10s %12s %12s  %-6s %s\n", lu_phase_names[i], "-", "-", "",
 				phase_help[i]);
 			continue;
 		}
+		/* A phase longer than the total (a damaged file) shows as 999 %. */
 		if (total)
-			bar = (int)((100.0 * b->phase[i]) / total + 0.5);
+			share = (100.0 * b->phase[i]) / total + 0.5;
+		bar = share < 999 ? (int)share : 999;
 		fprintf(f, "%-10s %12s %12s  %5d%% %s\n", lu_phase_names[i],
 			lu_fmt_ns(t, sizeof(t), b->phase[i]),
 			lu_fmt_ns(t2, sizeof(t2), b->stamp[i + 1]), bar, phase_help[i]);
