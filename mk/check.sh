@@ -97,6 +97,10 @@ suite() {
 		 luo_kexec_load; do
 		vstep "$t" "${VMTEST[@]}" -n "$t" -t "$t" -c 1
 	done
+	# Every allocation of create, preserve, the freeze, the first open,
+	# retrieve and finish failed in turn (fail-nth): each failure returns an
+	# errno and leaves nothing behind, then the operation succeeds.
+	vstep lu_fault_sweep "${VMTEST[@]}" -n lu_fault_sweep -t lu_fault_sweep -c 1
 	# memfd preservation: contents, position, seals, sparse files, THP, frozen
 	# size, accounting, 1,000 memfds.
 	vstep lu_memfd "${VMTEST[@]}" -n lu_memfd -t lu_memfd -c 1 -m 3G
