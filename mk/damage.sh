@@ -24,7 +24,7 @@
 set +e
 
 SELFTESTS=$LU_ROOT/tools/testing/selftests/liveupdate
-OUT=$BUILD/damage
+OUT=$BUILD/damage$VSFX
 mkdir -p "$OUT"
 seeds=${DAMAGE_SEEDS:-1}
 [[ $seeds =~ ^[0-9]+$ ]] && seeds=$(seq 1 "$seeds")
@@ -35,7 +35,7 @@ failed=0
 
 for seed in $seeds; do
 	name=damage-$seed
-	"$SELFTESTS/vmtest.sh" -k "$KBUILD/arch/x86/boot/bzImage" -i "$BUILD/guest/initramfs.cpio" \
+	"$SELFTESTS/vmtest.sh" -k "$KBUILD/arch/x86/boot/bzImage" -i "$GUEST/initramfs.cpio" \
 		-o "$OUT" -n "$name" -t lu_damage -c "$cycles" -K "$SELFTESTS/kunit.suites" \
 		-a "lu.seed=$seed lu.dmg.count=$count" > "$OUT/$name.verdict" 2>&1
 	rc=$?

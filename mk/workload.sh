@@ -28,8 +28,7 @@ set +e
 
 SELFTESTS=$LU_ROOT/tools/testing/selftests/liveupdate
 BZIMAGE=$KBUILD/arch/x86/boot/bzImage
-INITRD=$BUILD/guest/initramfs.cpio
-LOGS=$BUILD/logs
+INITRD=$GUEST/initramfs.cpio
 WL_MEM=${WL_MEM:-2G}
 WL_DISK=${WL_DISK:-1G}
 
