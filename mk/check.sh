@@ -130,11 +130,11 @@ suite() {
 	# an update with sessions to restore, and one with none.
 	vstep lu_blackout "${VMTEST[@]}" -n lu_blackout -t lu_blackout -c 2
 	# lu_workload (mk/workload.sh): seeded random memfd workloads through
-	# chained kexecs (seeds 1 and 2), every byte checked; a 3-cycle soak of
+	# chained kexecs (seeds 1 and 2), every byte checked; a 5-cycle soak of
 	# 256 MiB per cycle with the memory accounting checked; and that check
 	# catching a deliberate leak. make stress and make soak run them long.
 	vstep workload-seeds env WL_CHECK_SEEDS="1 2" "$LU_ROOT/mk/workload.sh" seeds
-	vstep workload-soak-3-cycles env SOAK_CYCLES=3 "$LU_ROOT/mk/workload.sh" soak
+	vstep workload-soak-5-cycles env SOAK_CYCLES=5 "$LU_ROOT/mk/workload.sh" soak
 	vstep workload-soak-catches-leak env SOAK_CYCLES=2 "$LU_ROOT/mk/workload.sh" leak
 	# lu-trace records a known workload on both sides of a kexec; the host
 	# checks the report, timeline, blackout and kho outputs it left on the
