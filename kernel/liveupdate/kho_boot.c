@@ -30,6 +30,7 @@
 #define pr_fmt(fmt) "KHO: " fmt
 
 #include <linux/io.h>
+#include <linux/kasan.h>
 #include <linux/kexec_handover.h>
 #include <linux/libfdt.h>
 #include <linux/liveupdate.h>
@@ -48,8 +49,9 @@
 /*
  * Scratch sizes. The next kernel allocates everything its early boot needs
  * inside scratch: its memory map (struct pages for all of RAM, which grows
- * with the machine), and the rest (kernel image and initrd placed there by
- * kexec, page tables, per-CPU areas, firmware tables...), which does not.
+ * with the machine, and in a KASAN kernel the shadow of RAM too), and the
+ * rest (kernel image and initrd placed there by kexec, page tables, per-CPU
+ * areas, firmware tables...), which does not.
  * So the memory map is sized exactly (KHO_SCRATCH_MEMMAP), in the area
  * anywhere, and kho_scratch=N% (default 200 %) scales only the rest, as
  * memblock has it reserved in this kernel, into both areas.
@@ -95,7 +97,6 @@ static int __init kho_parse_scratch(char *p)
 }
 early_param("kho_scratch", kho_parse_scratch);
 
-
 static u64 kho_boot_ns __initdata;	/* time this boot spent receiving */
 
 static bool __init kho_memblock_ram(u64 addr, u64 size, void *arg)
@@ -117,11 +118,14 @@ static struct kho_check_env __init kho_boot_env(void)
 }
 
 /*
- * Bytes of memory map (struct page) the RAM memblock knows needs; with
- * SPARSEMEM every section that holds RAM gets a whole one.
+ * Bytes of early boot's own maps of RAM, which grow with the machine: the
+ * memory map (struct page; with SPARSEMEM every section that holds RAM gets
+ * a whole one) and, with generic KASAN, its shadow (an eighth of RAM).
+ * Both are allocated in scratch by the next kernel.
  */
 static phys_addr_t __init kho_memmap_size(void)
 {
+	phys_addr_t size;
 #ifdef CONFIG_SPARSEMEM
 	unsigned long start, end, first, last, prev = ULONG_MAX, sections = 0;
 	int i;
@@ -135,10 +139,14 @@ static phys_addr_t __init kho_memmap_size(void)
 			sections += last - first + 1;
 		prev = last;
 	}
-	return (phys_addr_t)sections * PAGES_PER_SECTION * sizeof(struct page);
+	size = (phys_addr_t)sections * PAGES_PER_SECTION * sizeof(struct page);
 #else
-	return (memblock_phys_mem_size() >> PAGE_SHIFT) * sizeof(struct page);
+	size = (memblock_phys_mem_size() >> PAGE_SHIFT) * sizeof(struct page);
 #endif
+#ifdef CONFIG_KASAN_GENERIC
+	size += memblock_phys_mem_size() >> KASAN_SHADOW_SCALE_SHIFT;
+#endif
+	return size;
 }
 
 /* Bytes of [@addr, @addr + @size) that memblock has not reserved. */
