@@ -86,12 +86,15 @@
  * struct memfd_luo - a preserved memfd in the outgoing kernel
  * @ser: its description, a preserved page
  * @records: its folio records, grown as folios are preserved
- * @folios: page index -> pinned, preserved folio
+ * @folios: page index -> pinned, preserved folio; MEMFD_LUO_NEW marks the
+ *	    ones the running scan added
  * @nr_folios: entries in @folios
  * @nr_pages: pages in them
  * @added: shmem's count of folios added to the file, read before the last
- *	   scan began (shmem_folios_added())
+ *	   complete scan began (shmem_folios_added())
  */
+#define MEMFD_LUO_NEW	XA_MARK_1
+
 struct memfd_luo {
 	struct memfd_luo_ser *ser;
 	struct kho_block_set records;
@@ -208,6 +211,7 @@ static int memfd_luo_keep(struct memfd_luo *ml, struct folio *folio)
 	err = xa_insert(&ml->folios, folio->index, folio, GFP_KERNEL);
 	if (err)
 		goto err_unpreserve;
+	xa_set_mark(&ml->folios, folio->index, MEMFD_LUO_NEW);
 	ml->nr_folios++;
 	ml->nr_pages += folio_nr_pages(folio);
 	return 0;
@@ -221,10 +225,34 @@ err_unpin:
 }
 
 /*
+ * The end of a scan: a complete one keeps what it added; a failed one
+ * gives it all back, so that a failed freeze leaves the file as it was
+ * (and the next freeze scans again).
+ */
+static void memfd_luo_scan_end(struct memfd_luo *ml, bool keep)
+{
+	struct folio *folio;
+	unsigned long index;
+
+	xa_for_each_marked(&ml->folios, index, folio, MEMFD_LUO_NEW) {
+		if (keep) {
+			xa_clear_mark(&ml->folios, index, MEMFD_LUO_NEW);
+			continue;
+		}
+		xa_erase(&ml->folios, index);
+		ml->nr_folios--;
+		ml->nr_pages -= folio_nr_pages(folio);
+		kho_unpreserve_folio(folio);
+		unpin_folio(folio);
+	}
+}
+
+/*
  * Pin and preserve every populated page of the file not preserved yet.
  * Pinning reads swapped-out pages back in; the runs it is given hold no
  * hole, so it allocates nothing. The scan resumes after each folio it
- * pinned, whatever became of the folio it saw (split, migrated).
+ * pinned, whatever became of the folio it saw (split, migrated). A failed
+ * scan preserves nothing more.
  */
 static int memfd_luo_scan(struct memfd_luo *ml, struct file *file)
 {
@@ -232,28 +260,37 @@ static int memfd_luo_scan(struct memfd_luo *ml, struct file *file)
 	struct inode *inode = file_inode(file);
 	loff_t size = i_size_read(inode);
 	pgoff_t end = DIV_ROUND_UP(size, PAGE_SIZE), index = 0, run_end;
+	unsigned long added = shmem_folios_added(inode);
 	pgoff_t offset;
 	long got, i;
 	int err;
 
-	ml->added = shmem_folios_added(inode);
 	while (index < end && memfd_luo_next_run(file->f_mapping, &index, end, &run_end)) {
 		loff_t last = min_t(loff_t, (loff_t)run_end << PAGE_SHIFT, size) - 1;
 
 		got = memfd_pin_folios(file, (loff_t)index << PAGE_SHIFT, last, batch,
 				       ARRAY_SIZE(batch), &offset);
-		if (got <= 0)
+		if (got <= 0) {
+			memfd_luo_scan_end(ml, false);
 			return got ?: -EAGAIN;
+		}
 		for (i = 0; i < got; i++) {
 			index = folio_next_index(batch[i]);
 			err = memfd_luo_keep(ml, batch[i]);
 			if (err) {
 				unpin_folios(batch + i + 1, got - i - 1);
+				memfd_luo_scan_end(ml, false);
 				return err;
 			}
 		}
 		cond_resched();
 	}
+	memfd_luo_scan_end(ml, true);
+	/*
+	 * Only a complete scan counts: after a failed one the next freeze
+	 * scans again, or the folios it did not reach would be lost.
+	 */
+	ml->added = added;
 	return 0;
 }
 

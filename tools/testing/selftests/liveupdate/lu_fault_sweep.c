@@ -14,13 +14,14 @@
  * still work (the sweep ends with its success, which is checked).
  *
  * Stage 1: CREATE_SESSION; PRESERVE_FD of a test file and of a 4 MiB memfd
- * (half of it holes); then reboot(LINUX_REBOOT_CMD_KEXEC)'s freeze: a page
- * is written into a hole first (so that freezing the memfd preserves a new
- * folio), and a test file preserved after it fails its freeze, so that
+ * (half of it holes); then reboot(LINUX_REBOOT_CMD_KEXEC)'s freeze:
+ * FREEZE_NEW pages are written into holes first (so that freezing the
+ * memfd preserves new folios, more than its record blocks have room for:
+ * the freeze must allocate, and its failures must lose none of them), and
+ * a test file preserved after it fails its freeze, so that
  * no attempt reaches the jump; every attempt must cancel the kexec
  * with everything still preserved (a duplicate token still refused, the
- * memfd's size still frozen, holes writable again). Serializing allocates
- * nothing (the sets grow at preserve time): the sweep's count shows it.
+ * memfd's size still frozen, holes writable again).
  * The test file then freezes again, and lu-init's kexec carries it all.
  * Stage 2: the first open of /dev/liveupdate (reading the incoming state),
  * RETRIEVE_SESSION, RETRIEVE_FD of the memfd (contents checked at the
@@ -53,6 +54,7 @@
 #define SWEEP_MAX	4096
 #define SWEEP_SLACK_KB	(4 * 1024)
 #define CARRY_READY	"lu_fault_sweep.ready"
+#define FREEZE_NEW	200	/* more than one block of memfd records */
 
 struct snapshot {
 	long long pages, pins, free_kb;
@@ -60,6 +62,8 @@ struct snapshot {
 
 static void snap(struct snapshot *s)
 {
+	/* Fold the per-CPU counters first: the pin counts are read before. */
+	lu_write_file("/proc/sys/vm/stat_refresh", "1");
 	s->pages = lu_stat_value("/sys/kernel/debug/kho/out/preserved", "pages");
 	s->pins = lu_stat_value("/proc/vmstat", "nr_foll_pin_acquired") -
 		  lu_stat_value("/proc/vmstat", "nr_foll_pin_released");
@@ -277,6 +281,7 @@ static void stage1(void)
 			    .undone = reboot_undone, .undo = undo_reboot };
 	int fail_file;
 	static char page[4096];
+	bool ok;
 
 	ksft_set_plan(10);
 	setup_injection();
@@ -304,8 +309,10 @@ static void stage1(void)
 	luo_require(fail_file >= 0 && !test_file_cmd(fail_file, "fail-freeze") &&
 		    !luo_preserve_fd(session_fd, fail_file, 3), "a test file whose freeze fails");
 	memset(page, 0x5a, sizeof(page));
-	luo_require(pwrite(memfd_fd, page, sizeof(page), hole_page * sizeof(page)) == sizeof(page),
-		    "a page written into a hole");
+	ok = pwrite(memfd_fd, page, sizeof(page), hole_page * sizeof(page)) == sizeof(page);
+	for (int k = 1; ok && k < FREEZE_NEW; k++)
+		ok = next_hole();
+	luo_require(ok, "%d pages written into holes after the preserve", FREEZE_NEW);
 	sweep(&rb);
 	report(&rb);
 	/* Now the real kexec (lu-init's): everything crosses it. */
