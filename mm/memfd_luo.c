@@ -82,6 +82,9 @@
 /* Folios pinned by one memfd_pin_folios() call. */
 #define MEMFD_LUO_PIN_BATCH	64
 
+/* Marks, in struct memfd_luo's @folios, the folios the running scan added. */
+#define MEMFD_LUO_NEW	XA_MARK_1
+
 /**
  * struct memfd_luo - a preserved memfd in the outgoing kernel
  * @ser: its description, a preserved page
@@ -93,8 +96,6 @@
  * @added: shmem's count of folios added to the file, read before the last
  *	   complete scan began (shmem_folios_added())
  */
-#define MEMFD_LUO_NEW	XA_MARK_1
-
 struct memfd_luo {
 	struct memfd_luo_ser *ser;
 	struct kho_block_set records;
