@@ -169,8 +169,7 @@ suite() {
 	vstep dashboards "$LU_ROOT/dashboards/check.sh"
 	# Every reader of incoming handover data, fuzzed on the host (libFuzzer,
 	# ASan, UBSan) for 20 s a target from the committed corpus: no crash.
-	vstep fuzz "$LU_ROOT/tools/testing/liveupdate-fuzz/run.sh" -k "$SRC" -o "$BUILD/fuzz$VS" \
-		-s "${FUZZ_S:-20}"
+	vstep fuzz fuzz_step
 	# Handovers damaged at random before the jump (seed 1, 6 kexecs, 2
 	# mutations each): every one rejected cleanly, nothing lost or wrong.
 	vstep damage-campaign env DAMAGE_SEEDS=1 DAMAGE_CYCLES=6 DAMAGE_COUNT=2 \
@@ -181,6 +180,16 @@ suite() {
 		vstep "luo-corrupt-$what" "${VMTEST[@]}" -n "luo-corrupt-$what" -t luo_corrupt -c 1 \
 			-a "lu.luo=$what"
 	done
+}
+
+# The fuzz targets are built here, in the deps audit's trace (clang and its
+# runtimes are audited), and run outside it: LeakSanitizer stops the world
+# with ptrace, which fails in a traced process.
+fuzz_step() {
+	local dir=$LU_ROOT/tools/testing/liveupdate-fuzz out=$BUILD/fuzz$VS
+
+	make -s -C "$dir" KSRC="$SRC" OUTPUT="$out" all &&
+	"$LU_ROOT/mk/untraced.sh" "$dir/run.sh" -k "$SRC" -o "$out" -s "${FUZZ_S:-20}"
 }
 
 # The debug kernel and its initramfs, as a step of the normal run.
