@@ -22,6 +22,7 @@ PACKAGES=(
 	prometheus curl xxd		# dashboards/ rules, lu-trace export against Prometheus (xxd: its tests)
 	strace				# make check records every execve for the deps audit
 	memcached			# lu-keep: a real service kept across a live update
+	man-db				# lu-keep host test: its man page rendered (man, groff, col)
 )
 PACKAGES+=(${LU_EXTRA_PACKAGES:-})
 pkgs=$(printf '%s\n' "${PACKAGES[@]}" | sed 's/#.*//' | tr ' \t' '\n\n' | sed '/^$/d')
