@@ -7,16 +7,22 @@
 #ifndef _KERNEL_LIVEUPDATE_LUO_INTERNAL_H
 #define _KERNEL_LIVEUPDATE_LUO_INTERNAL_H
 
+#include <linux/build_bug.h>
 #include <linux/hashtable.h>
 #include <linux/kho_block.h>
 #include <linux/liveupdate.h>
 #include <linux/mutex.h>
+#include <linux/stddef.h>
 #include <linux/string.h>
 #include <linux/xarray.h>
 #include <linux/xxhash.h>
 #include <linux/kho/abi/luo.h>
 
 #include "luo_check.h"
+
+/* The ABI's fixed-size strings are the uAPI's and the handlers' limits. */
+static_assert(sizeof_field(struct luo_session_ser, name) == LIVEUPDATE_SESSION_NAME_LENGTH);
+static_assert(sizeof_field(struct luo_file_ser, compatible) == LIVEUPDATE_HNDL_COMPAT_LENGTH);
 
 /**
  * struct luo_file - a preserved file
