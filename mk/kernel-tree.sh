@@ -106,6 +106,8 @@ do_patch() {
 	n=0
 	for ((j = i; j < ${#series[@]}; j++)); do
 		p=${series[$j]}
+		awk -f "$(dirname "$0")/patch-form.awk" "$LU_ROOT/patches/$p" ||
+			die "patches/$p is malformed: fix its hunks (git diff -u, not by hand)"
 		if ! out=$(patch -d "$SRC" -p1 -N --dry-run --no-backup-if-mismatch -r - < "$LU_ROOT/patches/$p" 2>&1); then
 			printf '%s\n' "$out" >&2
 			die "patch patches/$p does not apply to $(head -c 60 "$STATE/source")"

@@ -29,6 +29,18 @@ for p in "$LU_ROOT"/patches/*.patch; do
 	out=$(cd "$SRC" && perl "$CHECKPATCH" --strict --no-tree -q --ignore CAMELCASE "$p" 2>&1) ||
 		{ printf '%s: %s\n' "$(basename "$p")" "$out"; bad=1; }
 done
+# Every hunk adds up (patch(1) silently skips what follows a short one), and
+# the check itself catches a hunk with a line taken out.
+np=0
+for p in "$LU_ROOT"/patches/*.patch; do
+	[ -e "$p" ] || continue
+	awk -f "$LU_ROOT/mk/patch-form.awk" "$p" || bad=1
+	short=$(awk '!d && /^[-+ ]/ && h { d = 1; next } /^@@ / { h = 1 } { print }' "$p" |
+		awk -f "$LU_ROOT/mk/patch-form.awk" 2>&1) &&
+		{ echo "mk/patch-form.awk accepts $(basename "$p") with a hunk line taken out"; bad=1; }
+	np=$((np + 1))
+done
+msg LINT "patch form: $np patches, every hunk as long as its header says"
 msg LINT "checkpatch --strict: $(wc -w <<< "$files") files, $(ls "$LU_ROOT"/patches/*.patch 2>/dev/null | wc -l) patches"
 
 # kernel-doc: every comment that claims to be kernel-doc is well formed and

@@ -31,7 +31,7 @@ expect() {
 }
 
 echo "TAP version 13"
-echo "1..27"
+echo "1..28"
 
 # A fake kernel tree and repository for the patch and overlay machinery.
 fake_setup() {
@@ -60,6 +60,15 @@ mkpatch "$tmp/r/patches/0002-bad.patch" four FOUR
 out=$(tree patch); rc=$?
 expect "patch_that_does_not_apply_is_named" $rc 1 "patch patches/0002-bad.patch does not apply" "$out"
 rm "$tmp/r/patches/0002-bad.patch"
+# A hunk that counts fewer lines than it has: patch(1) applies it, takes
+# the rest for garbage and skips the next hunk, and exits 0. The series must
+# refuse the patch and change nothing.
+printf -- '--- a/a.txt\n+++ b/a.txt\n@@ -1,1 +1,1 @@\n-one\n+ONE\n two\n@@ -3,1 +3,1 @@\n-three\n+3\n' \
+	> "$tmp/r/patches/0002-short.patch"
+out=$(tree patch); rc=$?
+[ "$(tr '\n' ' ' < "$tmp/b/src/linux/a.txt")" = "one TWO three " ] || rc=9
+expect "patch_with_a_short_hunk_is_refused" $rc 1 "patches/0002-short.patch is malformed" "$out"
+rm "$tmp/r/patches/0002-short.patch"
 mkpatch "$tmp/r/patches/0001-two.patch" three THREE
 out=$(tree patch); rc=$?
 [ "$(tr '\n' ' ' < "$tmp/b/src/linux/a.txt")" = "one two THREE " ] || rc=9
