@@ -160,7 +160,8 @@ struct kho_check_root {
  * @keys: preserved blocks
  * @pages: pages in them
  * @blocks: blocks per order
- * @why: what is wrong, NULL if nothing
+ * @what: which part is wrong ("tracker node", "preserved block", ...)
+ * @why: what is wrong with it, NULL if nothing
  * @bad: the node address or key that is wrong
  */
 struct kho_check_result {
@@ -168,6 +169,7 @@ struct kho_check_result {
 	unsigned long keys;
 	unsigned long pages;
 	unsigned long blocks[KHO_ORDER_MAX + 1];
+	const char *what;
 	const char *why;
 	u64 bad;
 };
@@ -178,7 +180,8 @@ const char *kho_check_scratch(const struct kho_scratch_ser *ser, u64 len, u64 ha
 			      unsigned int *nr);
 u64 kho_tracker_hash(const struct kho_tracker *t);
 u64 kho_fdt_hash(const void *fdt, const void *value);
-bool kho_check_range(const struct kho_check_env *env, u64 addr, u64 size);
+const char *kho_check_range(const struct kho_check_env *env, u64 addr, u64 size);
+bool kho_check_within_scratch(const struct kho_check_env *env, u64 addr, u64 size);
 int kho_check_tracker(u64 root, const struct kho_check_env *env, struct kho_check_result *res);
 
 /* Shared with the debugfs part. */

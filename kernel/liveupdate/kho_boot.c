@@ -269,14 +269,20 @@ void __init kho_populate(phys_addr_t fdt_phys, u64 fdt_len, phys_addr_t scratch_
 	if (why)
 		goto err;
 	env.nr_scratch = kho_nr_scratch;
-	why = "root tree in scratch, or tracker root not in preserved RAM";
-	if (kho_in_scratch(fdt_phys, fdt_len) ||
-	    (root.tracker_root && !kho_check_range(&env, root.tracker_root, PAGE_SIZE)))
+	why = "root tree in scratch";
+	if (kho_in_scratch(fdt_phys, fdt_len))
+		goto err;
+	why = "tracker root not in preserved RAM";
+	if (root.tracker_root && kho_check_range(&env, root.tracker_root, PAGE_SIZE))
 		goto err;
 	kho_in.tracker.root = root.tracker_root;
 	kho_in.tracker_hash = root.tracker_hash;
 	why = kho_scratch_enough();
 	if (why)
+		goto err;
+	/* Moved after kexec placed it: it may sit over preserved memory. */
+	why = "this kernel lies outside the scratch areas";
+	if (!kho_check_within_scratch(&env, env.kernel_start, env.kernel_size))
 		goto err;
 
 	early_memunmap(ser, scratch_len);
@@ -290,8 +296,8 @@ void __init kho_populate(phys_addr_t fdt_phys, u64 fdt_len, phys_addr_t scratch_
 	kho_in.fdt_phys = fdt_phys;
 	kho_in.active = true;
 	kho_boot_ns = sched_clock() - t0;
-	pr_info("found kexec handover data: %u scratch areas, root tree at %pa\n",
-		kho_nr_scratch, &fdt_phys);
+	pr_info("found kexec handover data: %u scratch areas, root tree at %pa, this kernel at %#llx+%#llx\n",
+		kho_nr_scratch, &fdt_phys, env.kernel_start, env.kernel_size);
 	return;
 
 err:
@@ -309,6 +315,7 @@ struct kho_walk {
 	unsigned long nodes;
 	unsigned long done;	/* items reserved so far */
 	unsigned long undo;	/* items to release again (undo walk) */
+	const char *what;
 	const char *why;
 	phys_addr_t bad;
 };
@@ -321,7 +328,8 @@ static int __init kho_reserve_one(phys_addr_t addr, phys_addr_t size, struct kho
 	}
 	/* Overlaps with anything reserved (other blocks, nodes) are corrupt. */
 	if (memblock_is_region_reserved(addr, size) || memblock_reserve(addr, size)) {
-		w->why = "preserved memory overlaps other preserved or reserved memory";
+		w->what = "preserved memory";
+		w->why = "overlaps other preserved or reserved memory";
 		w->bad = addr;
 		return -EINVAL;
 	}
@@ -362,6 +370,7 @@ static int __init kho_in_reserve(void)
 
 	env.tracker_hash = kho_in.tracker_hash;
 	if (kho_check_tracker(kho_in.tracker.root, &env, &res)) {
+		w.what = res.what;
 		w.why = res.why;
 		w.bad = res.bad;
 		goto err;
@@ -369,7 +378,8 @@ static int __init kho_in_reserve(void)
 	memcpy(kho_in.stats.blocks, res.blocks, sizeof(res.blocks));
 	kho_in.stats.pages = res.pages;
 	if (memblock_is_region_reserved(kho_in.fdt_phys, PAGE_SIZE)) {
-		w.why = "root tree overlaps reserved memory";
+		w.what = "root tree";
+		w.why = "overlaps reserved memory";
 		goto err;
 	}
 	memblock_reserve(kho_in.fdt_phys, PAGE_SIZE);
@@ -386,7 +396,7 @@ static int __init kho_in_reserve(void)
 	kho_in.tracker.nr_nodes = w.nodes;
 	return 0;
 err:
-	pr_err("invalid handover: %s (%#llx); booting without it\n", w.why, (u64)w.bad);
+	pr_err("invalid handover: %s %s (%#llx); booting without it\n", w.what, w.why, (u64)w.bad);
 	memset(&kho_in.stats, 0, sizeof(kho_in.stats));
 	kho_in.tracker.root = 0;
 	return -EINVAL;

@@ -144,20 +144,48 @@ const char *kho_check_scratch(const struct kho_scratch_ser *ser, u64 len, u64 ha
  * @addr: physical start
  * @size: size in bytes
  *
- * Return: true for page aligned RAM, not over this kernel, not in scratch.
+ * Return: NULL for page aligned RAM that is not over this kernel and not
+ * in scratch, or which of those the range is not.
  */
-bool kho_check_range(const struct kho_check_env *env, u64 addr, u64 size)
+const char *kho_check_range(const struct kho_check_env *env, u64 addr, u64 size)
 {
 	unsigned int i;
 
-	if (!PAGE_ALIGNED(addr) || !size || addr + size <= addr || !env->ram(addr, size, env->arg))
-		return false;
+	if (!PAGE_ALIGNED(addr) || !size || addr + size <= addr)
+		return "unaligned or empty";
+	if (!env->ram(addr, size, env->arg))
+		return "outside RAM";
 	if (kho_ranges_overlap(addr, size, env->kernel_start, env->kernel_size))
-		return false;
+		return "over this kernel";
 	for (i = 0; i < env->nr_scratch; i++)
 		if (kho_ranges_overlap(addr, size, env->scratch[i].addr, env->scratch[i].size))
-			return false;
-	return true;
+			return "in scratch";
+	return NULL;
+}
+
+/**
+ * kho_check_within_scratch - does a range lie inside one scratch area
+ * @env: what it is checked against
+ * @addr: physical start
+ * @size: size in bytes
+ *
+ * Kexec places the next kernel inside scratch; a kernel found elsewhere was
+ * moved after that (by physical KASLR, say) and may have been decompressed
+ * over preserved memory, beyond what any check of its image can see.
+ *
+ * Return: true if [@addr, @addr + @size) is inside one scratch area.
+ */
+bool kho_check_within_scratch(const struct kho_check_env *env, u64 addr, u64 size)
+{
+	unsigned int i;
+
+	for (i = 0; i < env->nr_scratch; i++) {
+		const struct kho_scratch *s = &env->scratch[i];
+
+		if (addr >= s->addr && size <= s->size && addr - s->addr <= s->size - size)
+			return true;
+	}
+	return false;
 }
 
 struct kho_check_walk {
@@ -166,21 +194,28 @@ struct kho_check_walk {
 	u64 hash;
 };
 
+static int kho_check_fail(struct kho_check_result *res, const char *what, const char *why,
+			  u64 bad)
+{
+	res->what = what;
+	res->why = why;
+	res->bad = bad;
+	return -EINVAL;
+}
+
 static int kho_check_node(phys_addr_t phys, int level, void *arg)
 {
 	struct kho_check_walk *w = arg;
 	struct kho_check_result *res = w->res;
+	const char *why;
 
-	if (++res->nodes > w->env->limit) {
-		res->why = "too many tracker nodes";
-	} else if (!kho_check_range(w->env, phys, PAGE_SIZE)) {
-		res->why = "tracker node not in RAM";
-	} else {
-		w->hash = xxh64(phys_to_virt(phys), PAGE_SIZE, w->hash);
-		return 0;
-	}
-	res->bad = phys;
-	return -EINVAL;
+	if (++res->nodes > w->env->limit)
+		return kho_check_fail(res, "tracker node", "one too many", phys);
+	why = kho_check_range(w->env, phys, PAGE_SIZE);
+	if (why)
+		return kho_check_fail(res, "tracker node", why, phys);
+	w->hash = xxh64(phys_to_virt(phys), PAGE_SIZE, w->hash);
+	return 0;
 }
 
 static int kho_check_key(u64 key, void *arg)
@@ -189,13 +224,15 @@ static int kho_check_key(u64 key, void *arg)
 	struct kho_check_result *res = w->res;
 	unsigned long pfn;
 	unsigned int order;
+	const char *why;
 
-	if (++res->keys > w->env->limit || !kho_key_decode(key, &pfn, &order) ||
-	    !kho_check_range(w->env, PFN_PHYS(pfn), PAGE_SIZE << order)) {
-		res->why = "preserved block outside RAM, in scratch or over the kernel";
-		res->bad = key;
-		return -EINVAL;
-	}
+	if (++res->keys > w->env->limit)
+		return kho_check_fail(res, "preserved block", "one too many", key);
+	if (!kho_key_decode(key, &pfn, &order))
+		return kho_check_fail(res, "preserved block", "key not valid", key);
+	why = kho_check_range(w->env, PFN_PHYS(pfn), PAGE_SIZE << order);
+	if (why)
+		return kho_check_fail(res, "preserved block", why, key);
 	res->blocks[order]++;
 	res->pages += 1UL << order;
 	return 0;
@@ -222,19 +259,15 @@ int kho_check_tracker(u64 root, const struct kho_check_env *env, struct kho_chec
 {
 	struct kho_tracker t = { .root = root };
 	struct kho_check_walk w = { .env = env, .res = res };
+	const char *why;
 
 	memset(res, 0, sizeof(*res));
-	if (root && !kho_check_range(env, root, PAGE_SIZE)) {
-		res->why = "tracker root not in preserved RAM";
-		res->bad = root;
-		return -EINVAL;
-	}
+	why = root ? kho_check_range(env, root, PAGE_SIZE) : NULL;
+	if (why)
+		return kho_check_fail(res, "tracker root", why, root);
 	if (kho_tracker_walk(&t, &kho_check_ops, &w))
 		return -EINVAL;
-	if (w.hash != env->tracker_hash) {
-		res->why = "damaged tracker (hash does not match)";
-		res->bad = root;
-		return -EINVAL;
-	}
+	if (w.hash != env->tracker_hash)
+		return kho_check_fail(res, "tracker", "damaged (hash does not match)", root);
 	return 0;
 }

@@ -127,6 +127,24 @@ static void check_scratch(const struct kho_scratch *s, unsigned int nr, size_t l
 	}
 }
 
+/*
+ * kho_populate() also rejects a kernel outside scratch; the harness only
+ * checks that answer (gating on it would leave the tracker unreached).
+ */
+static void check_within(const struct kho_check_env *e)
+{
+	unsigned __int128 end = (unsigned __int128)e->kernel_start + e->kernel_size;
+	bool want = false;
+
+	for (unsigned int i = 0; i < e->nr_scratch; i++)
+		if (e->kernel_start >= e->scratch[i].addr &&
+		    end <= (unsigned __int128)e->scratch[i].addr + e->scratch[i].size)
+			want = true;
+	if (kho_check_within_scratch(e, e->kernel_start, e->kernel_size) != want)
+		fz_bug("kernel %#llx+%#llx: within scratch says %d", e->kernel_start,
+		       e->kernel_size, !want);
+}
+
 /* The harness's walk of an accepted tracker. */
 struct own_walk {
 	unsigned long nodes, keys, pages;
@@ -213,9 +231,10 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	check_scratch(scratch, nr, rs->len);
 	env.scratch = scratch;
 	env.nr_scratch = nr;
+	check_within(&env);
 	/* kho_populate(): the tracker root must be preserved RAM. */
 	why = "tracker root not in preserved RAM";
-	if (root.tracker_root && !kho_check_range(&env, root.tracker_root, PAGE_SIZE))
+	if (root.tracker_root && kho_check_range(&env, root.tracker_root, PAGE_SIZE))
 		goto out;
 	why = NULL;
 	if (root.tracker_root && !preservable(root.tracker_root, PAGE_SIZE))
@@ -226,7 +245,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		check_tracker(root.tracker_root, &res);
 		fz_note("tracker accepted: %lu nodes, %lu blocks, %lu pages", res.nodes, res.keys,
 			res.pages);
-	} else if (!res.why) {
+	} else if (!res.why || !res.what) {
 		fz_bug("tracker rejected without a reason");
 	} else {
 		why = res.why;
