@@ -5,10 +5,11 @@
 # the time each phase took, and a closing "N passed, N failed" line.
 # Exits non-zero when anything failed.
 #
-# The suite runs on the normal kernel; then the debug kernel (KASAN,
-# lockdep, DEBUG_VM, DEBUG_LIST, UBSAN, kmemleak: configs/debug/) is built
-# and the steps named in DEBUG_SUBSET run on it ("debug:" steps); last, the
-# deps audit checks every program the run started (mk/deps-audit.sh).
+# The suite runs on the normal kernel; beside it, in a second lane, the
+# debug kernel (KASAN, lockdep, DEBUG_VM, DEBUG_LIST, UBSAN, kmemleak:
+# configs/debug/) is built and the steps named in DEBUG_SUBSET run on it
+# ("debug:" steps, printed after the suite); last, the deps audit checks
+# every program the run started (mk/deps-audit.sh).
 # make check DEBUG=1 (LU_VARIANT=debug) runs the whole suite on the debug
 # kernel instead. DEBUG_SUBSET="" leaves the debug kernel out.
 
@@ -199,12 +200,52 @@ build_debug() {
 	LU_VARIANT=debug "$LU_ROOT/mk/guest.sh"
 }
 
-use_variant "$LU_VARIANT"
-suite
-if [ -z "$LU_VARIANT" ] && [ -n "$DEBUG_SUBSET" ]; then
+# The debug lane (mk/check.sh --debug-lane): the debug kernel's build and
+# its subset, in a process of its own that runs beside the suite on the
+# normal kernel. A TCG guest keeps about one of two cores busy; the lane
+# takes the other, at a lower priority so that the suite's steps keep
+# theirs. Its verdicts go to a state file the main run adds to its own.
+LANE_OUT=$LOGS/check-debug-lane.out
+LANE_STATE=$LOGS/check-debug-lane.state
+if [ "${1:-}" = --debug-lane ]; then
 	step debug-kernel build_debug
 	use_variant debug
 	ONLY=$DEBUG_SUBSET suite
+	printf '%s\n' "$passed" "$failed" "${failures[@]}" > "$LANE_STATE.tmp" &&
+		mv "$LANE_STATE.tmp" "$LANE_STATE"
+	exit 0
+fi
+
+t_start=$(now_ns)
+lane=
+if [ -z "$LU_VARIANT" ] && [ -n "$DEBUG_SUBSET" ]; then
+	mkdir -p "$LOGS"
+	rm -f "$LANE_STATE"
+	nice -n "${LU_LANE_NICE:-5}" "$LU_ROOT/mk/check.sh" --debug-lane > "$LANE_OUT" 2>&1 &
+	lane=$!
+	trap 'kill "$lane" 2> /dev/null' INT TERM
+	printf '\n=== the debug lane runs beside these steps (pid %d, output in %s)\n' "$lane" \
+		"${LANE_OUT#"$LU_ROOT"/}"
+fi
+use_variant "$LU_VARIANT"
+# CHECK_ONLY="step ...": run only the named steps of the suite (a quick
+# rerun while developing; make check runs everything).
+if [ -n "${CHECK_ONLY:-}" ]; then ONLY=$CHECK_ONLY suite; else suite; fi
+if [ -n "$lane" ]; then
+	wait "$lane"
+	rc=$?
+	printf '\n=== the debug lane (debug kernel, steps: %s)\n' "$DEBUG_SUBSET"
+	cat "$LANE_OUT"
+	if [ $rc = 0 ] && [ -r "$LANE_STATE" ]; then
+		mapfile -t st < "$LANE_STATE"
+		passed=$((passed + st[0]))
+		failed=$((failed + st[1]))
+		failures+=("${st[@]:2}")
+	else
+		failed=$((failed + 1))
+		failures+=("debug-lane(exit $rc)")
+		printf '=== FAIL the debug lane ended without its verdicts (exit %d)\n' "$rc"
+	fi
 fi
 # Last: every program this run started (recorded by mk/traced.sh) comes from
 # a package that make deps installs.
@@ -213,6 +254,8 @@ step deps-audit "$LU_ROOT/mk/deps-audit.sh"
 printf '\n=== time per phase (seconds; boot and tests are guest-clock sums over all VM runs)\n'
 awk '{ sub(/\(.*\)/, "", $1); t[$1] += $2; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
      END { for (i = 1; i <= n; i++) printf "  %-32s %8.1f\n", order[i], t[order[i]] }' "$TIMINGS"
+printf '  %-32s %8.1f\n' "wall time of make check" \
+	"$(awk -v a="$t_start" -v b="$(now_ns)" 'BEGIN { print (b - a) / 1e9 }')"
 [ $failed = 0 ] || printf '\nfailed: %s\n' "${failures[*]}"
 printf '\n%d passed, %d failed\n' "$passed" "$failed"
 [ $failed = 0 ]
