@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * lu_kho_bench: KHO cost, measured side by side in one guest run (make
- * bench). Four stages, the kernel's own test (kho_test) doing the work:
+ * bench). Four stages, the kernel's own test (test_kho) doing the work:
  *
- *   stage 1  preserves 1 GiB as 4 KiB folios   (kho_test.mb=1024 order=0)
+ *   stage 1  preserves 1 GiB as 4 KiB folios   (test_kho.mb=1024 order=0)
  *   stage 2  restores it; preserves nothing     -> next kexec is bare
  *   stage 3  bare kexec boot; preserves 1 GiB as 2 MiB folios (order=9)
  *   stage 4  restores it
@@ -93,7 +93,7 @@ int main(int argc, char **argv)
 		record("pre4k", klog_num("KHO-TEST: preserved generation", "preserve took "),
 		       "preserve_1GiB_4KiB_us");
 		record("trk4k", lu_stat_value(out, "tracker_bytes"), "tracker_bytes_1GiB_4KiB");
-		lu_next_cmdline_add("kho_test.mb=0");
+		lu_next_cmdline_add("test_kho.mb=0");
 		break;
 	case 2:
 		ksft_set_plan(2);
@@ -101,8 +101,8 @@ int main(int argc, char **argv)
 		       "restore_1GiB_4KiB_us");
 		record("kho4k", klog_num("reserved for restore; boot work", "boot work "),
 		       "kho_boot_work_4KiB_us");
-		lu_next_cmdline_add("kho_test.mb=1024");
-		lu_next_cmdline_add("kho_test.order=9");
+		lu_next_cmdline_add("test_kho.mb=1024");
+		lu_next_cmdline_add("test_kho.order=9");
 		break;
 	case 3:
 		ksft_set_plan(3);
@@ -111,7 +111,7 @@ int main(int argc, char **argv)
 		record("pre2m", klog_num("KHO-TEST: preserved generation", "preserve took "),
 		       "preserve_1GiB_2MiB_us");
 		record("trk2m", lu_stat_value(out, "tracker_bytes"), "tracker_bytes_1GiB_2MiB");
-		lu_next_cmdline_add("kho_test.mb=0");
+		lu_next_cmdline_add("test_kho.mb=0");
 		break;
 	default: {
 		long long pre4k = carried("bench.pre4k"), res4k = carried("bench.res4k");

@@ -14,15 +14,15 @@
  * overlapping page ranges (one must get its whole range, the other
  * nothing, and no page may be claimed by neither), and frees it all. Then it
  * preserves a new generation for the next kernel: folios of random orders
- * filled with random data, kho_test.mb MiB in total (default 64), their
+ * filled with random data, test_kho.mb MiB in total (default 64), their
  * table, and the blob that names them.
  *
  * Console lines (the VM tests look for them): "KHO-TEST: restore
  * succeeded: ...", "KHO-TEST: restore FAILED: ...", "KHO-TEST: no
  * handover ...", "KHO-TEST: preserved generation N: ...". Both success
  * lines end with the time the KHO calls alone took ("restore took N us",
- * "preserve took N us"), which ``make bench`` reads. kho_test.order=N
- * preserves folios of one order only; kho_test.mb=0 preserves nothing.
+ * "preserve took N us"), which ``make bench`` reads. test_kho.order=N
+ * preserves folios of one order only; test_kho.mb=0 preserves nothing.
  */
 
 #define pr_fmt(fmt) "KHO-TEST: " fmt
@@ -459,7 +459,7 @@ static int kho_test_preserve(u32 generation)
 		return 0;
 	}
 	if (!kho_test_mb) {
-		pr_info("nothing to preserve (kho_test.mb=0)\n");
+		pr_info("nothing to preserve (test_kho.mb=0)\n");
 		return 0;
 	}
 	table = vzalloc(max_t(unsigned long, max, 1) * sizeof(*table));
