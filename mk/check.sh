@@ -94,7 +94,7 @@ suite() {
 
 	# LUO: the single-boot API suite, then two-stage kexec tests, each in its
 	# own guest so that one test's sessions cannot mask another's.
-	vstep luo-api "${VMTEST[@]}" -n luo-api -t liveupdate -c 0
+	vstep luo-api "${VMTEST[@]}" -n luo-api -t liveupdate,lu_debugfs_knobs -c 0
 	for t in luo_kexec_simple luo_multi_session luo_empty_session luo_freeze_fail \
 		 luo_stress_sessions luo_stress_files luo_retrieve_race luo_close_after_serialize \
 		 luo_kexec_load; do

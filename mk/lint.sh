@@ -51,7 +51,7 @@ msg LINT "kernel-doc -Wall: $(wc -w <<< "$files") files"
 
 for extra in C=2 W=1; do
 	log=$LOGS/lint-${extra%%=*}.log
-	if ! kmake "$extra" kernel/liveupdate/ mm/memfd_luo.o mm/memfd_luo_check.o > "$log" 2>&1; then
+	if ! kmake "$extra" kernel/liveupdate/ mm/memfd_luo.o mm/memfd_luo_check.o mm/memfd_luo_test.o > "$log" 2>&1; then
 		tail -n 20 "$log"
 		die "$extra build of kernel/liveupdate failed (log: $log)"
 	fi

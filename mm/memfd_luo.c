@@ -54,8 +54,6 @@
 
 #define pr_fmt(fmt) "memfd_luo: " fmt
 
-#include <linux/cleanup.h>
-#include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/fcntl.h>
 #include <linux/file.h>
@@ -70,7 +68,6 @@
 #include <linux/pagemap.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
-#include <linux/uaccess.h>
 #include <linux/xarray.h>
 #include <linux/xxhash.h>
 #include <linux/kho/abi/memfd.h>
@@ -78,6 +75,7 @@
 #include <trace/events/liveupdate.h>
 
 #include "memfd_luo_check.h"
+#include "memfd_luo_test.h"
 
 /* Folios pinned by one memfd_pin_folios() call. */
 #define MEMFD_LUO_PIN_BATCH	64
@@ -352,76 +350,6 @@ static void memfd_luo_unpreserve(struct liveupdate_file_op_args *args)
 	memfd_luo_release(args->private_data, file_inode(args->file));
 }
 
-#ifdef CONFIG_LIVEUPDATE_TEST
-/*
- * Tests only: debugfs memfd_luo/corrupt changes the first folio record of
- * the next memfd frozen, and its hashes to match: "index" (beyond the
- * size), "index-wrap" (so large that it wraps to 0 in bytes), "order" (not
- * the folio's), "order-huge" (beyond any shift) or "pfn" (memory that is
- * not preserved). Each record's own checks must catch it.
- */
-static char memfd_luo_corrupt[16];
-static DEFINE_MUTEX(memfd_luo_corrupt_lock);
-
-static void memfd_luo_test_corrupt(struct memfd_luo *ml)
-{
-	struct memfd_luo_folio_ser *rec;
-	struct kho_block_reader r;
-
-	guard(mutex)(&memfd_luo_corrupt_lock);
-	if (!memfd_luo_corrupt[0] || !ml->nr_folios)
-		return;
-	kho_block_reader_init(&r, &ml->records);
-	rec = kho_block_reader_next(&r);
-	pr_warn("corrupting a folio record (%s) for a test\n", memfd_luo_corrupt);
-	if (!strcmp(memfd_luo_corrupt, "index"))
-		rec->index = (ml->ser->size >> PAGE_SHIFT) + 16;
-	else if (!strcmp(memfd_luo_corrupt, "index-wrap"))
-		rec->index = 1ULL << (64 - PAGE_SHIFT);
-	else if (!strcmp(memfd_luo_corrupt, "order"))
-		rec->order++;
-	else if (!strcmp(memfd_luo_corrupt, "order-huge"))
-		rec->order = 70;
-	else
-		rec->pfn = 1ULL << 38;
-	/* A consistent lie: the hashes match, the record's checks must catch it. */
-	ml->ser->folios.hash = kho_block_set_hash(&ml->records);
-	ml->ser->hash = memfd_luo_ser_hash(ml->ser);
-	memfd_luo_corrupt[0] = '\0';
-}
-
-static ssize_t memfd_luo_corrupt_write(struct file *file, const char __user *buf, size_t len,
-				       loff_t *ppos)
-{
-	char what[sizeof(memfd_luo_corrupt)];
-
-	if (len >= sizeof(what) || copy_from_user(what, buf, len))
-		return -EINVAL;
-	what[len] = '\0';
-	strim(what);
-	if (strcmp(what, "index") && strcmp(what, "index-wrap") && strcmp(what, "order") &&
-	    strcmp(what, "order-huge") && strcmp(what, "pfn"))
-		return -EINVAL;
-	guard(mutex)(&memfd_luo_corrupt_lock);
-	strscpy(memfd_luo_corrupt, what, sizeof(memfd_luo_corrupt));
-	return len;
-}
-
-static const struct file_operations memfd_luo_corrupt_fops = {
-	.owner = THIS_MODULE,
-	.write = memfd_luo_corrupt_write,
-};
-
-static void memfd_luo_test_debugfs(void)
-{
-	debugfs_create_file("corrupt", 0200, debugfs_create_dir("memfd_luo", NULL), NULL,
-			    &memfd_luo_corrupt_fops);
-}
-#else
-static void memfd_luo_test_corrupt(struct memfd_luo *ml) { }
-static void memfd_luo_test_debugfs(void) { }
-#endif
-
 static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
 {
 	struct memfd_luo *ml = args->private_data;
@@ -462,7 +390,7 @@ static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
 	ml->ser->mode = inode->i_mode & S_IALLUGO;
 	ml->ser->nr_folios = ml->nr_folios;
 	ml->ser->hash = memfd_luo_ser_hash(ml->ser);
-	memfd_luo_test_corrupt(ml);
+	memfd_luo_test_corrupt(ml->ser, &ml->records, ml->nr_folios);
 	liveupdate_test_region("memfd-desc", ml->ser, sizeof(*ml->ser));
 	liveupdate_test_chain("memfd-records", &ml->records);
 	return 0;

@@ -32,6 +32,7 @@
 
 #include <linux/debugfs.h>
 #include <linux/libfdt.h>
+#include <linux/lu_debugfs.h>
 #include <linux/mm.h>
 #include <linux/seq_file.h>
 #include <linux/uaccess.h>
@@ -125,14 +126,11 @@ static const struct file_operations release_fops = {
 static ssize_t corrupt_write(struct file *file, const char __user *buf, size_t len,
 			     loff_t *ppos)
 {
-	char what[16];
+	int what = lu_debugfs_keyword(buf, len, kho_corrupt_names, KHO_CORRUPT_NR);
 	int err;
 
-	if (len >= sizeof(what))
-		return -EINVAL;
-	if (copy_from_user(what, buf, len))
-		return -EFAULT;
-	what[len] = '\0';
+	if (what < 0)
+		return what;
 	err = kho_debug_corrupt(what);
 	return err ? err : len;
 }

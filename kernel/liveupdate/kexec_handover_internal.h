@@ -210,7 +210,20 @@ void kho_out_stats(unsigned long *blocks, unsigned long *nr_nodes);
 void kho_in_stats_get(struct kho_in_stats *stats);
 unsigned long kho_release_unrestored(void);
 #ifdef CONFIG_KEXEC_HANDOVER_DEBUG
-int kho_debug_corrupt(const char *what);
+/* The damages kho/out/corrupt applies (kho_debug.c). */
+enum kho_corrupt {
+	KHO_CORRUPT_COMPATIBLE,
+	KHO_CORRUPT_FDT,
+	KHO_CORRUPT_TRACKER,
+	KHO_CORRUPT_NODE,
+	KHO_CORRUPT_OVERLAP,
+	KHO_CORRUPT_SCRATCH,
+	KHO_CORRUPT_SMALL_SCRATCH,
+	KHO_CORRUPT_NR
+};
+
+extern const char *const kho_corrupt_names[KHO_CORRUPT_NR];
+int kho_debug_corrupt(enum kho_corrupt what);
 #endif
 
 #endif /* _KERNEL_LIVEUPDATE_KEXEC_HANDOVER_INTERNAL_H */

@@ -50,59 +50,65 @@ static int kho_corrupt_overlap(u64 key, void *arg)
 	return 1;
 }
 
+const char *const kho_corrupt_names[KHO_CORRUPT_NR] = {
+	[KHO_CORRUPT_COMPATIBLE] = "compatible",
+	[KHO_CORRUPT_FDT] = "fdt",
+	[KHO_CORRUPT_TRACKER] = "tracker",
+	[KHO_CORRUPT_NODE] = "node",
+	[KHO_CORRUPT_OVERLAP] = "overlap",
+	[KHO_CORRUPT_SCRATCH] = "scratch",
+	[KHO_CORRUPT_SMALL_SCRATCH] = "small-scratch",
+};
+
 /**
  * kho_debug_corrupt - damage the outgoing handover on purpose (tests only)
- * @what: "compatible" (wrong version), "fdt" (bad header), "tracker" (root
- *	  outside RAM), "node" (a table entry outside RAM), "overlap" (two
- *	  preserved blocks overlap), "scratch" (an area beyond RAM) or
- *	  "small-scratch" (every area cut to 2 MiB, too little to boot in)
+ * @what: %KHO_CORRUPT_COMPATIBLE (wrong version), %KHO_CORRUPT_FDT (bad
+ *	  header), %KHO_CORRUPT_TRACKER (root outside RAM), %KHO_CORRUPT_NODE
+ *	  (a table entry outside RAM), %KHO_CORRUPT_OVERLAP (two preserved
+ *	  blocks overlap), %KHO_CORRUPT_SCRATCH (an area beyond RAM) or
+ *	  %KHO_CORRUPT_SMALL_SCRATCH (every area cut to 2 MiB, too little to
+ *	  boot in)
  *
  * The handover is unusable in this kernel afterwards: only kexec.
  *
- * Return: 0, -EINVAL for an unknown @what, -ENOENT if the tracker has
- * nothing to damage.
+ * Return: 0, -EOPNOTSUPP without KHO, -ENOENT if the tracker has nothing
+ * to damage, -EINVAL if the tree cannot take the change.
  */
-int kho_debug_corrupt(const char *what)
+int kho_debug_corrupt(enum kho_corrupt what)
 {
+	static const struct kho_tracker_walk_ops node_ops = { .node = kho_corrupt_node };
+	static const struct kho_tracker_walk_ops overlap_ops = { .key = kho_corrupt_overlap };
+	fdt64_t bad = cpu_to_fdt64(1ULL << 50);
+	unsigned int i;
+	u64 key = 0;
+
 	guard(mutex)(&kho_out.lock);
 	if (!kho_out.ready)
 		return -EOPNOTSUPP;
-	pr_warn("corrupting the outgoing handover (%s) for a test\n", what);
-	if (sysfs_streq(what, "compatible"))
+	pr_warn("corrupting the outgoing handover (%s) for a test\n", kho_corrupt_names[what]);
+	switch (what) {
+	case KHO_CORRUPT_COMPATIBLE:
 		return fdt_setprop_string(kho_out.fdt, 0, "compatible", "kho-v0") ? -EINVAL : 0;
-	if (sysfs_streq(what, "fdt")) {
+	case KHO_CORRUPT_FDT:
 		((struct fdt_header *)kho_out.fdt)->magic = cpu_to_fdt32(0xdeadbeef);
 		return 0;
-	}
-	if (sysfs_streq(what, "tracker")) {
-		fdt64_t bad = cpu_to_fdt64(1ULL << 50);
-
+	case KHO_CORRUPT_TRACKER:
 		return fdt_setprop_inplace(kho_out.fdt, 0, KHO_FDT_MEMORY_MAP_PROP,
 					   &bad, sizeof(bad)) ? -EINVAL : 0;
-	}
-	if (sysfs_streq(what, "node")) {
-		static const struct kho_tracker_walk_ops ops = { .node = kho_corrupt_node };
-
-		return kho_tracker_walk(&kho_out.tracker, &ops, NULL) == 1 ? 0 : -ENOENT;
-	}
-	if (sysfs_streq(what, "overlap")) {
-		static const struct kho_tracker_walk_ops ops = { .key = kho_corrupt_overlap };
-		u64 key = 0;
-
-		if (kho_tracker_walk(&kho_out.tracker, &ops, &key) != 1)
+	case KHO_CORRUPT_NODE:
+		return kho_tracker_walk(&kho_out.tracker, &node_ops, NULL) == 1 ? 0 : -ENOENT;
+	case KHO_CORRUPT_OVERLAP:
+		if (kho_tracker_walk(&kho_out.tracker, &overlap_ops, &key) != 1)
 			return -ENOENT;
 		return kho_tracker_set(&kho_out.tracker, key, GFP_KERNEL);
-	}
-	if (sysfs_streq(what, "scratch")) {
+	case KHO_CORRUPT_SCRATCH:
 		kho_out.scratch[0].size = 1ULL << 50;
 		return 0;
-	}
-	if (sysfs_streq(what, "small-scratch")) {
-		unsigned int i;
-
+	case KHO_CORRUPT_SMALL_SCRATCH:
 		for (i = 0; i < kho_nr_scratch; i++)
 			kho_out.scratch[i].size = min_t(u64, kho_out.scratch[i].size, SZ_2M);
 		return 0;
+	default:
+		return -EINVAL;
 	}
-	return -EINVAL;
 }

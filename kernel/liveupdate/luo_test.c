@@ -21,20 +21,22 @@
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/fs.h>
+#include <linux/lu_debugfs.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include "luo_internal.h"
 
-/*
- * Tests only: debugfs liveupdate/corrupt names a damage to apply to the
- * serialized state: "compatible" (a version nobody reads), "chain" (one
- * more session counted than chained) or "session" (an empty session name).
- * liveupdate/serialized_delay_ms holds the reboot path that long after a
- * successful serialization (outside luo_state.lock), so that tests can act in
- * the window between serialization and the jump, as a slow shutdown would.
- */
-static char luo_corrupt[16];
+enum luo_corrupt { LUO_CORRUPT_NONE = -1, LUO_CORRUPT_COMPATIBLE, LUO_CORRUPT_CHAIN,
+		  LUO_CORRUPT_SESSION, LUO_CORRUPT_NR };
+static const char *const luo_corrupt_names[LUO_CORRUPT_NR] = {
+	[LUO_CORRUPT_COMPATIBLE] = "compatible",
+	[LUO_CORRUPT_CHAIN] = "chain",
+	[LUO_CORRUPT_SESSION] = "session",
+};
+
+/* Under luo_state.lock. */
+static enum luo_corrupt luo_corrupt = LUO_CORRUPT_NONE;
 static u32 luo_serialized_delay_ms;
 
 void luo_test_serialized(void)
@@ -52,34 +54,38 @@ void luo_test_corrupt(void)
 	struct kho_block_reader r;
 	struct luo_session_ser *ss;
 
-	if (!luo_corrupt[0])
+	lockdep_assert_held(&luo_state.lock);
+	if (luo_corrupt == LUO_CORRUPT_NONE)
 		return;
-	pr_warn("corrupting the serialized state (%s) for a test\n", luo_corrupt);
-	if (!strcmp(luo_corrupt, "compatible")) {
+	pr_warn("corrupting the serialized state (%s) for a test\n",
+		luo_corrupt_names[luo_corrupt]);
+	switch (luo_corrupt) {
+	case LUO_CORRUPT_COMPATIBLE:
 		strscpy(luo_state.ser->compatible, "luo-v0", sizeof(luo_state.ser->compatible));
-	} else if (!strcmp(luo_corrupt, "chain")) {
+		break;
+	case LUO_CORRUPT_CHAIN:
 		luo_state.ser->sessions.count++;
-	} else if (!strcmp(luo_corrupt, "session")) {
+		break;
+	case LUO_CORRUPT_SESSION:
 		kho_block_reader_init(&r, &luo_state.sessions_set);
 		ss = kho_block_reader_next(&r);
 		if (ss)
 			ss->name[0] = '\0';
+		break;
+	default:
+		break;
 	}
 }
 
 static ssize_t luo_corrupt_write(struct file *file, const char __user *buf, size_t len,
 				 loff_t *ppos)
 {
-	char what[sizeof(luo_corrupt)];
+	int what = lu_debugfs_keyword(buf, len, luo_corrupt_names, LUO_CORRUPT_NR);
 
-	if (len >= sizeof(what) || copy_from_user(what, buf, len))
-		return -EINVAL;
-	what[len] = '\0';
-	strim(what);
-	if (strcmp(what, "compatible") && strcmp(what, "chain") && strcmp(what, "session"))
-		return -EINVAL;
+	if (what < 0)
+		return what;
 	guard(mutex)(&luo_state.lock);
-	strscpy(luo_corrupt, what, sizeof(luo_corrupt));
+	luo_corrupt = what;
 	return len;
 }
 

@@ -48,6 +48,7 @@
 #pragma GCC diagnostic ignored "-Wclobbered"
 #endif
 #include "kselftest_harness.h"
+#include "lu_harness.h"
 #include "luo_test_utils.h"
 
 #define NOBODY		65534
@@ -749,24 +750,7 @@ TEST_F(liveupdate_device, get_name_oversized_zero_tail_is_accepted)
 	close(s);
 }
 
-/*
- * lu-init runs every test with "--stage N", which the harness's option
- * parser would refuse: drop it, and pass everything else on.
- */
 int main(int argc, char **argv)
 {
-	char **args = calloc(argc + 1, sizeof(*args));
-	int i, n = 0;
-
-	if (!args)
-		return KSFT_FAIL;
-	for (i = 0; i < argc; i++) {
-		if (i > 0 && i + 1 < argc &&
-		    (!strcmp(argv[i], "--stage") || !strcmp(argv[i], "-s"))) {
-			i++;
-			continue;
-		}
-		args[n++] = argv[i];
-	}
-	return test_harness_run(n, args);
+	return lu_harness_run(argc, argv);
 }
