@@ -16,7 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include "kselftest.h"
 #include "lu_stage.h"
@@ -64,6 +69,43 @@ static pid_t export_start(void)
 	return pid;
 }
 
+/*
+ * The exporter listens before it loads its BPF programs (a port in use
+ * fails early) and answers only once they are attached: one request,
+ * waited for, is the sign that it sees every event from now on. A fixed
+ * sleep was not: a slow start missed stage 2's retrieves.
+ */
+static bool export_ready(int timeout_s)
+{
+	static const char req[] = "GET /metrics HTTP/1.0\r\n\r\n";
+	struct sockaddr_in sa = {
+		.sin_family = AF_INET,
+		.sin_port = htons(9464),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+	struct timeval tv = { .tv_sec = timeout_s };
+	char buf[16] = "";
+	bool ok = false;
+	int fd = -1;
+
+	for (int i = 0; i < timeout_s * 10 && fd < 0; i++) {
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+			close(fd);
+			fd = -1;
+			usleep(100000);
+		}
+	}
+	if (fd < 0)
+		return false;
+	if (!setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) &&
+	    write(fd, req, sizeof(req) - 1) == sizeof(req) - 1 &&
+	    read(fd, buf, sizeof(buf) - 1) >= 12)
+		ok = !strncmp(buf, "HTTP/1.", 7) && !strncmp(buf + 8, " 200", 4);
+	close(fd);
+	return ok;
+}
+
 /* Both stages: the disk, the network, the exporter, then /dev/liveupdate. */
 static int setup(pid_t *exp)
 {
@@ -73,7 +115,7 @@ static int setup(pid_t *exp)
 	luo_require(net_up(), "eth0 up at 10.0.2.15");
 	*exp = export_start();
 	luo_require(*exp > 0, "lu-trace export started");
-	sleep(2);
+	luo_require(export_ready(120), "lu-trace export answers /metrics (its BPF programs attached)");
 	luo = luo_open_device();
 	luo_require(luo >= 0, "open_device (%s)", luo_strerror(luo));
 	return luo;
@@ -84,7 +126,7 @@ static void stage1(void)
 	int luo, s[NR_SESSIONS], ok = 0;
 	pid_t exp;
 
-	ksft_set_plan(7);
+	ksft_set_plan(8);
 	luo = setup(&exp);
 	for (int i = 0; i < NR_SESSIONS; i++)
 		s[i] = luo_create_session(luo, sessions[i]);
@@ -116,7 +158,7 @@ static void stage2(void)
 	int luo, ok = 0;
 	pid_t exp;
 
-	ksft_set_plan(6);
+	ksft_set_plan(7);
 	luo = setup(&exp);
 	for (int i = 0; i < NR_SESSIONS; i++) {
 		int s = luo_retrieve_session(luo, sessions[i]), n = 0;
