@@ -65,12 +65,15 @@ use_variant() {
 	fi
 }
 
-# vstep NAME COMMAND...: a step of the suite; with ONLY set, only the steps
-# it names run.
+# vstep NAME COMMAND...: a step of the suite. With ONLY set, only the steps
+# it names run; the steps EXCEPT names do not; on the normal kernel,
+# CHECK_ONLY (a quick rerun while developing) narrows it further.
 vstep() {
 	local name=$1
 	shift
-	if [ -n "${ONLY+set}" ] && [[ " $ONLY " != *" $name "* ]]; then
+	if { [ -n "${ONLY+set}" ] && [[ " $ONLY " != *" $name "* ]]; } ||
+	   [[ " ${EXCEPT:-} " == *" $name "* ]] ||
+	   { [ -z "$VARIANT" ] && [ -n "${CHECK_ONLY:-}" ] && [[ " $CHECK_ONLY " != *" $name "* ]]; }; then
 		return
 	fi
 	step "$PREFIX$name" "$@"
@@ -200,15 +203,19 @@ build_debug() {
 	LU_VARIANT=debug "$LU_ROOT/mk/guest.sh"
 }
 
-# The debug lane (mk/check.sh --debug-lane): the debug kernel's build and
-# its subset, in a process of its own that runs beside the suite on the
-# normal kernel. A TCG guest keeps about one of two cores busy; the lane
-# takes the other, at a lower priority so that the suite's steps keep
-# theirs. Its verdicts go to a state file the main run adds to its own.
-LANE_OUT=$LOGS/check-debug-lane.out
-LANE_STATE=$LOGS/check-debug-lane.state
-if [ "${1:-}" = --debug-lane ]; then
+# The second lane (mk/check.sh --lane): the debug kernel's build, the steps
+# of the suite named in LANE_STEPS on the normal kernel, then DEBUG_SUBSET
+# on the debug kernel, in a process of its own beside the rest of the
+# suite. A TCG guest keeps about one of two cores busy; the lane takes the
+# other, at a lower priority so that the main lane's steps keep theirs.
+# Its verdicts go to a state file the main run adds to its own.
+LANE_STEPS=${LANE_STEPS-"luo-corrupt-compatible luo-corrupt-chain luo-corrupt-session luo-corrupt-released lu-keep-host lu-keep-memcached lu-keep-memcached-2-kexecs lu-keep-size lu-keep-nometa lu-keep-nostop damage-campaign"}
+LANE_OUT=$LOGS/check-lane.out
+LANE_STATE=$LOGS/check-lane.state
+if [ "${1:-}" = --lane ]; then
 	step debug-kernel build_debug
+	use_variant ""
+	ONLY=$LANE_STEPS suite
 	use_variant debug
 	ONLY=$DEBUG_SUBSET suite
 	printf '%s\n' "$passed" "$failed" "${failures[@]}" > "$LANE_STATE.tmp" &&
@@ -221,20 +228,19 @@ lane=
 if [ -z "$LU_VARIANT" ] && [ -n "$DEBUG_SUBSET" ]; then
 	mkdir -p "$LOGS"
 	rm -f "$LANE_STATE"
-	nice -n "${LU_LANE_NICE:-5}" "$LU_ROOT/mk/check.sh" --debug-lane > "$LANE_OUT" 2>&1 &
+	nice -n "${LU_LANE_NICE:-5}" "$LU_ROOT/mk/check.sh" --lane > "$LANE_OUT" 2>&1 &
 	lane=$!
 	trap 'kill "$lane" 2> /dev/null' INT TERM
-	printf '\n=== the debug lane runs beside these steps (pid %d, output in %s)\n' "$lane" \
-		"${LANE_OUT#"$LU_ROOT"/}"
+	printf '\n=== the second lane runs beside these steps (pid %d, output in %s): the debug kernel, %s\n' \
+		"$lane" "${LANE_OUT#"$LU_ROOT"/}" "$LANE_STEPS"
+	EXCEPT=$LANE_STEPS
 fi
 use_variant "$LU_VARIANT"
-# CHECK_ONLY="step ...": run only the named steps of the suite (a quick
-# rerun while developing; make check runs everything).
-if [ -n "${CHECK_ONLY:-}" ]; then ONLY=$CHECK_ONLY suite; else suite; fi
+suite
 if [ -n "$lane" ]; then
 	wait "$lane"
 	rc=$?
-	printf '\n=== the debug lane (debug kernel, steps: %s)\n' "$DEBUG_SUBSET"
+	printf '\n=== the second lane (%s; on the debug kernel: %s)\n' "$LANE_STEPS" "$DEBUG_SUBSET"
 	cat "$LANE_OUT"
 	if [ $rc = 0 ] && [ -r "$LANE_STATE" ]; then
 		mapfile -t st < "$LANE_STATE"
@@ -243,8 +249,8 @@ if [ -n "$lane" ]; then
 		failures+=("${st[@]:2}")
 	else
 		failed=$((failed + 1))
-		failures+=("debug-lane(exit $rc)")
-		printf '=== FAIL the debug lane ended without its verdicts (exit %d)\n' "$rc"
+		failures+=("lane(exit $rc)")
+		printf '=== FAIL the second lane ended without its verdicts (exit %d)\n' "$rc"
 	fi
 fi
 # Last: every program this run started (recorded by mk/traced.sh) comes from
