@@ -7,9 +7,10 @@
 #
 # The suite runs on the normal kernel; beside it, in a second lane, the
 # debug kernel (KASAN, lockdep, DEBUG_VM, DEBUG_LIST, UBSAN, kmemleak:
-# configs/debug/) is built and the steps named in DEBUG_SUBSET run on it
-# ("debug:" steps, printed after the suite); last, the deps audit checks
-# every program the run started (mk/deps-audit.sh).
+# configs/debug/) is built, the steps named in LANE_STEPS run on the
+# normal kernel and those in DEBUG_SUBSET on the debug one ("debug:"
+# steps), printed after the main lane; last, the deps audit checks every
+# program the run started (mk/deps-audit.sh).
 # make check DEBUG=1 (LU_VARIANT=debug) runs the whole suite on the debug
 # kernel instead. DEBUG_SUBSET="" leaves the debug kernel out.
 

@@ -23,25 +23,23 @@ for f in $files; do
 	out=$(cd "$SRC" && perl "$CHECKPATCH" --strict --no-tree -q $ign -f "$LU_ROOT/$f" 2>&1) ||
 		{ printf '%s\n' "$out" | sed "s|$LU_ROOT/||"; bad=1; }
 done
-for p in "$LU_ROOT"/patches/*.patch; do
-	[ -e "$p" ] || continue
-	# Hooks must use the labels of the code they patch (6.12's "Unlock").
-	out=$(cd "$SRC" && perl "$CHECKPATCH" --strict --no-tree -q --ignore CAMELCASE "$p" 2>&1) ||
-		{ printf '%s: %s\n' "$(basename "$p")" "$out"; bad=1; }
-done
-# Every hunk adds up (patch(1) silently skips what follows a short one), and
-# the check itself catches a hunk with a line taken out.
 np=0
 for p in "$LU_ROOT"/patches/*.patch; do
 	[ -e "$p" ] || continue
-	awk -f "$LU_ROOT/mk/patch-form.awk" "$p" || bad=1
-	short=$(awk '!d && /^[-+ ]/ && h { d = 1; next } /^@@ / { h = 1 } { print }' "$p" |
-		awk -f "$LU_ROOT/mk/patch-form.awk" 2>&1) &&
-		{ echo "mk/patch-form.awk accepts $(basename "$p") with a hunk line taken out"; bad=1; }
 	np=$((np + 1))
+	# Hooks must use the labels of the code they patch (6.12's "Unlock").
+	out=$(cd "$SRC" && perl "$CHECKPATCH" --strict --no-tree -q --ignore CAMELCASE "$p" 2>&1) ||
+		{ printf '%s: %s\n' "$(basename "$p")" "$out"; bad=1; }
+	# Every hunk adds up (patch(1) silently skips what follows a short one),
+	# and the check itself catches a hunk with a line taken out.
+	awk -f "$LU_ROOT/mk/patch-form.awk" "$p" || bad=1
+	if awk '!d && /^[-+ ]/ && h { d = 1; next } /^@@ / { h = 1 } { print }' "$p" |
+	   awk -f "$LU_ROOT/mk/patch-form.awk" > /dev/null 2>&1; then
+		echo "mk/patch-form.awk accepts $(basename "$p") with a hunk line taken out"
+		bad=1
+	fi
 done
-msg LINT "patch form: $np patches, every hunk as long as its header says"
-msg LINT "checkpatch --strict: $(wc -w <<< "$files") files, $(ls "$LU_ROOT"/patches/*.patch 2>/dev/null | wc -l) patches"
+msg LINT "checkpatch --strict: $(wc -w <<< "$files") files, $np patches; every hunk as long as its header says"
 
 # kernel-doc: every comment that claims to be kernel-doc is well formed and
 # describes every parameter, member and return value.
@@ -59,6 +57,6 @@ for extra in C=2 W=1; do
 	if grep -E '(warning|error):' "$log" | grep -E 'liveupdate|kexec_handover|kho|memfd_luo' ; then
 		bad=1
 	fi
-	msg LINT "$extra kernel/liveupdate mm/memfd_luo.o: $(grep -cE '(warning|error):' "$log") findings"
+	msg LINT "$extra kernel/liveupdate mm/memfd_luo{,_check,_test}.o: $(grep -cE '(warning|error):' "$log") findings"
 done
 [ $bad = 0 ] || die "lint findings above"
