@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Build the guest programs (static, against the kernel's installed uapi
+# Build the guest programs (against the kernel's installed uapi
 # headers) and assemble the initramfs: $GUEST/initramfs.cpio ($BUILD/guest,
 # or $BUILD/guest-debug for the debug kernel, whose bzImage it embeds).
 

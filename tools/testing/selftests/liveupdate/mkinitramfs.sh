@@ -6,6 +6,8 @@
 #   /init                 lu-init (static)
 #   /lu/bin/lu-kexec      -> /init (kexec into /kernel from a shell)
 #   /lu/tests/*           every program in -b DIR except lu-init
+#   their libraries       the ELF interpreter and every shared library it
+#                         resolves for a dynamic program (tests, -f files)
 #   /bin/busybox, /bin/sh static busybox (applets installed at boot)
 #   /kernel               the same bzImage, for kexec_file_load
 #   extra files           -f DEST=SRC (repeatable)
@@ -34,6 +36,44 @@ if ! [ -x "$BUSYBOX" ] || readelf -l "$BUSYBOX" 2> /dev/null | grep -q 'program 
 	echo "error: $BUSYBOX is missing or not static: install busybox-static (make deps)" >&2
 	exit 1
 fi
+
+# elf_deps FILE: "DEST=SRC" for FILE's ELF interpreter and each library
+# the loader resolves for it (ldd), nothing for a static program or a file
+# that is not ELF. The guest's paths are this host's.
+elf_deps() {
+	local interp libs
+	interp=$(readelf -l "$1" 2> /dev/null |
+		 sed -n 's/.*\[Requesting program interpreter: \(.*\)\]/\1/p')
+	[ -n "$interp" ] || return 0
+	if ldd "$1" | grep -q 'not found'; then
+		echo "error: $1: $(ldd "$1" | grep 'not found' | head -1)" >&2
+		return 1
+	fi
+	echo "$interp=$(readlink -f "$interp")"
+	libs=$(ldd "$1" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }')
+	for lib in $libs; do
+		echo "$lib=$(readlink -f "$lib")"
+	done
+}
+
+# Every library once (a dynamic -f file may bring its own as -f too).
+declare -A have=()
+for e in "${EXTRA[@]}"; do
+	have[${e%%=*}]=1
+done
+progs=("$BINDIR"/*)
+for e in "${EXTRA[@]}"; do
+	progs+=("${e#*=}")
+done
+for f in "${progs[@]}"; do
+	[ -f "$f" ] && [ -x "$f" ] || continue
+	deps=$(elf_deps "$f") || exit 1
+	for d in $deps; do
+		[ -n "${have[${d%%=*}]:-}" ] && continue
+		have[${d%%=*}]=1
+		EXTRA+=("$d")
+	done
+done
 
 list=$OUT.list
 {
