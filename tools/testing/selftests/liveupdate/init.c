@@ -42,8 +42,12 @@
  *                          lu.carry.key=value (see lu_test.h)
  *   /run/lu/next-cmdline   extra parameters for the next kernel
  *
- * A test that must itself run reboot(LINUX_REBOOT_CMD_KEXEC) (to check what
- * happens on that path) finds the next stage's kernel already loaded.
+ * The next stage's kernel is loaded after the tests, with what they carried
+ * (kexec_file_load() reads and hashes the whole initramfs: seconds under
+ * TCG, so it is done once a stage). A test that must itself run
+ * reboot(LINUX_REBOOT_CMD_KEXEC) (to check what happens on that path) loads
+ * it first with lu_kexec_load_next() (lu_stage.h), which runs
+ * "lu-kexec --load".
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -401,22 +405,29 @@ static void shell(void)
 	}
 }
 
-/* "lu-kexec [params...]": kexec into /kernel from a guest shell. */
+/*
+ * "lu-kexec [params...]": kexec into /kernel from a guest shell.
+ * "lu-kexec --load [params...]": only load it, as the next stage (a test
+ * that calls reboot(LINUX_REBOOT_CMD_KEXEC) itself).
+ */
 static int lu_kexec(int argc, char **argv)
 {
 	char extra[CMDLINE_MAX] = "";
+	bool load_only = argc > 1 && !strcmp(argv[1], "--load");
 	int ret;
 
 	slurp("/proc/cmdline", cmdline, sizeof(cmdline));
 	cmdline[strcspn(cmdline, "\n")] = '\0';
 	stage = param_long("lu.stage", 1);
-	for (int i = 1; i < argc; i++)
+	for (int i = 1 + load_only; i < argc; i++)
 		append(extra, sizeof(extra), argv[i]);
 	ret = load_next(extra);
 	if (ret) {
 		fprintf(stderr, "lu-kexec: kexec_file_load: %s\n", strerror(-ret));
 		return 1;
 	}
+	if (load_only)
+		return 0;
 	sync();
 	reboot(LINUX_REBOOT_CMD_KEXEC);
 	fprintf(stderr, "lu-kexec: reboot(LINUX_REBOOT_CMD_KEXEC): %s\n", strerror(errno));
@@ -496,11 +507,6 @@ int main(int argc, char **argv)
 
 	stage_begin_ms = now_ms();
 	say("LU-STAGE-BEGIN stage=%d/%d uptime_ms=%ld\n", stage, stages, stage_begin_ms);
-	if (stage < stages) {
-		ret = load_next(NULL);
-		if (ret)
-			say("lu-init: preloading the next stage's kernel: %s\n", strerror(-ret));
-	}
 	t0 = now_ms();
 	for (int i = 0; i < ntests; i++) {
 		why[0] = '\0';

@@ -203,6 +203,8 @@ static void stage1(void)
 
 	ret = test_file_cmd(f2, "fail-freeze");
 	luo_require(!ret, "file 2 told to fail its freeze (%s)", luo_strerror(ret));
+	if (lu_kexec_load_next())
+		ksft_exit_fail_msg("loading the next kernel (lu-kexec --load) failed\n");
 	fflush(stdout);
 	rb = syscall(SYS_reboot, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2,
 		     LINUX_REBOOT_CMD_KEXEC, NULL);

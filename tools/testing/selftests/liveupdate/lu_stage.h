@@ -19,6 +19,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/klog.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define LU_CARRY_FILE		"/run/lu/carry"
@@ -88,6 +89,28 @@ static inline bool lu_carry_set(const char *key, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', f);
 	return fclose(f) == 0;
+}
+
+/*
+ * Load the next stage's kernel now, as lu-init would after the tests
+ * ("lu-kexec --load"), for a test that calls reboot(LINUX_REBOOT_CMD_KEXEC)
+ * itself. What was carried so far goes on its command line; lu-init loads
+ * it again after the tests, with everything carried. 0 or -1.
+ */
+static inline int lu_kexec_load_next(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		execl("/lu/bin/lu-kexec", "lu-kexec", "--load", (char *)NULL);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -1;
 }
 
 /* Ask for an extra parameter on the next kernel's command line. */

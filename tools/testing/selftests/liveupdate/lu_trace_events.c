@@ -125,6 +125,8 @@ static void stage1(void)
 	char *trace, *map;
 
 	ksft_set_plan(18);
+	if (lu_kexec_load_next())
+		ksft_exit_fail_msg("loading the next kernel (lu-kexec --load) failed\n");
 	tracing_on();
 	luo = luo_open_device();
 	luo_require(luo >= 0, "open /dev/liveupdate");

@@ -89,13 +89,15 @@ static void stage1(void)
 	ret = test_file_cmd(fd[FILE_B], "fail-freeze");
 	luo_require(!ret, "B_told_to_fail_its_freeze (%s)", luo_strerror(ret));
 
+	if (lu_kexec_load_next())
+		ksft_exit_fail_msg("loading the next kernel (lu-kexec --load) failed\n");
 	ksft_print_msg("calling reboot(LINUX_REBOOT_CMD_KEXEC); if nothing follows, it kexeced\n");
 	fflush(stdout);
 	sync();
 	rb = syscall(SYS_reboot, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2,
 		     LINUX_REBOOT_CMD_KEXEC, NULL);
 	ret = rb < 0 ? -errno : 0;
-	/* lu-init loads the next kernel in every stage but the last. */
+	/* Loaded above, in every stage but the last. */
 	if (ret == -EINVAL)
 		ksft_print_msg("EINVAL: no kernel loaded for kexec? (lu.stages=%d)\n", lu_stages());
 	luo_require(ret == -EAGAIN, "failed_freeze_fails_the_kexec_with_eagain (%s)",
