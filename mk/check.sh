@@ -68,16 +68,26 @@ use_variant() {
 
 # vstep NAME COMMAND...: a step of the suite. With ONLY set, only the steps
 # it names run; the steps EXCEPT names do not; on the normal kernel,
-# CHECK_ONLY (a quick rerun while developing) narrows it further.
+# CHECK_ONLY (a quick rerun while developing) narrows it further. ALONE=1
+# marks a step that repeats part of a chained one in a guest of its own:
+# it runs only when named (ONLY, CHECK_ONLY, a debug subset).
 vstep() {
 	local name=$1
 	shift
-	if { [ -n "${ONLY+set}" ] && [[ " $ONLY " != *" $name "* ]]; } ||
+	if { [ -n "${ALONE:-}" ] && [ -z "${ONLY+set}" ] && [ -z "${CHECK_ONLY:-}" ]; } ||
+	   { [ -n "${ONLY+set}" ] && [[ " $ONLY " != *" $name "* ]]; } ||
 	   [[ " ${EXCEPT:-} " == *" $name "* ]] ||
 	   { [ -z "$VARIANT" ] && [ -n "${CHECK_ONLY:-}" ] && [[ " $CHECK_ONLY " != *" $name "* ]]; }; then
 		return
 	fi
 	step "$PREFIX$name" "$@"
+}
+
+# chain A B C: "A+B+C", the form a chained test takes its kinds in.
+chain() {
+	local IFS=+
+
+	echo "$*"
 }
 
 suite() {
@@ -91,18 +101,28 @@ suite() {
 	# Negative KHO runs: the next kernel ignores or rejects the handover and
 	# boots cold, losing no memory.
 	vstep kho-next-kernel-kho-off "${VMTEST[@]}" -n kho-off -t lu_kho -c 1 -a "lu.kho=off"
-	for what in compatible fdt tracker node overlap scratch small-scratch; do
-		vstep "kho-corrupt-$what" "${VMTEST[@]}" -n "kho-corrupt-$what" -t lu_kho -c 1 \
+	# Every kind of damage in turn, one kexec each, chained in one guest:
+	# each kernel checks the previous kind was rejected, then damages its
+	# own handover with the next (kho-corrupt-KIND runs one alone).
+	local kinds="compatible fdt tracker node overlap scratch small-scratch"
+	vstep kho-corrupt-chain "${VMTEST[@]}" -n kho-corrupt-chain -t lu_kho -c 7 \
+		-a "lu.kho=corrupt=$(chain $kinds)"
+	for what in $kinds; do
+		ALONE=1 vstep "kho-corrupt-$what" "${VMTEST[@]}" -n "kho-corrupt-$what" -t lu_kho -c 1 \
 			-a "lu.kho=corrupt=$what"
 	done
 
-	# LUO: the single-boot API suite, then two-stage kexec tests, each in its
-	# own guest so that one test's sessions cannot mask another's.
+	# LUO: the single-boot API suite, then the two-stage kexec tests, all in
+	# one guest (each with its own sessions, as users share a machine; its
+	# own guest: the step named after it). luo_close_after_serialize goes
+	# last: its daemon keeps /dev/liveupdate open through the kexec.
 	vstep luo-api "${VMTEST[@]}" -n luo-api -t liveupdate,lu_debugfs_knobs -c 0
-	for t in luo_kexec_simple luo_multi_session luo_empty_session luo_freeze_fail \
-		 luo_stress_sessions luo_stress_files luo_retrieve_race luo_close_after_serialize \
-		 luo_kexec_load; do
-		vstep "$t" "${VMTEST[@]}" -n "$t" -t "$t" -c 1
+	local luo_tests="luo_kexec_simple luo_multi_session luo_empty_session luo_freeze_fail
+		luo_stress_sessions luo_stress_files luo_retrieve_race luo_kexec_load
+		luo_close_after_serialize"
+	vstep luo-kexec-tests "${VMTEST[@]}" -n luo-kexec-tests -t "$(echo $luo_tests | tr ' ' ,)" -c 1
+	for t in $luo_tests; do
+		ALONE=1 vstep "$t" "${VMTEST[@]}" -n "$t" -t "$t" -c 1
 	done
 	# Every allocation of create, preserve, the freeze, the first open,
 	# retrieve and finish failed in turn (fail-nth): each failure returns an
@@ -124,9 +144,13 @@ suite() {
 	# Retrieved memory is charged to the retrieving task's cgroup (and a
 	# retrieve at its limit changes nothing); records damaged consistently
 	# fail that memfd's retrieve and free its memory.
-	for m in memcg corrupt=index corrupt=index-wrap corrupt=order corrupt=order-huge \
-		 corrupt=pfn; do
-		vstep "memfd-${m/=/-}" "${VMTEST[@]}" -n "memfd-${m/=/-}" -t lu_memfd_misc -c 1 \
+	# Chained in one guest, a kexec each (memfd-MODE runs one alone).
+	local modes="memcg corrupt=index corrupt=index-wrap corrupt=order corrupt=order-huge
+		corrupt=pfn"
+	vstep memfd-misc-chain "${VMTEST[@]}" -n memfd-misc-chain -t lu_memfd_misc -c 6 \
+		-a "lu.memfd=$(chain $modes)"
+	for m in $modes; do
+		ALONE=1 vstep "memfd-${m/=/-}" "${VMTEST[@]}" -n "memfd-${m/=/-}" -t lu_memfd_misc -c 1 \
 			-a "lu.memfd=$m"
 	done
 	# The liveupdate trace events fire at every step, on both sides of a kexec.
@@ -180,10 +204,14 @@ suite() {
 	vstep damage-campaign env DAMAGE_SEEDS=1 DAMAGE_CYCLES=6 DAMAGE_COUNT=2 \
 		"$LU_ROOT/mk/damage.sh"
 	# Incoming LUO state is untrusted: damaged state is logged and LUO starts
-	# empty (or, released before it is read, is gone cleanly).
-	for what in compatible chain session released; do
-		vstep "luo-corrupt-$what" "${VMTEST[@]}" -n "luo-corrupt-$what" -t luo_corrupt -c 1 \
-			-a "lu.luo=$what"
+	# empty (or, released before it is read, is gone cleanly). Chained in
+	# one guest (luo-corrupt-KIND runs one alone).
+	local luo_kinds="compatible chain session released"
+	vstep luo-corrupt-chain "${VMTEST[@]}" -n luo-corrupt-chain -t luo_corrupt -c 4 \
+		-a "lu.luo=$(chain $luo_kinds)"
+	for what in $luo_kinds; do
+		ALONE=1 vstep "luo-corrupt-$what" "${VMTEST[@]}" -n "luo-corrupt-$what" -t luo_corrupt \
+			-c 1 -a "lu.luo=$what"
 	done
 }
 
@@ -210,7 +238,7 @@ build_debug() {
 # suite. A TCG guest keeps about one of two cores busy; the lane takes the
 # other, at a lower priority so that the main lane's steps keep theirs.
 # Its verdicts go to a state file the main run adds to its own.
-LANE_STEPS=${LANE_STEPS-"luo-corrupt-compatible luo-corrupt-chain luo-corrupt-session luo-corrupt-released lu-keep-host lu-keep-memcached lu-keep-memcached-2-kexecs lu-keep-size lu-keep-nometa lu-keep-nostop damage-campaign"}
+LANE_STEPS=${LANE_STEPS-"large-host-160G luo-corrupt-chain lu-keep-host lu-keep-memcached lu-keep-memcached-2-kexecs lu-keep-size lu-keep-nometa lu-keep-nostop damage-campaign"}
 LANE_OUT=$LOGS/check-lane.out
 LANE_STATE=$LOGS/check-lane.state
 if [ "${1:-}" = --lane ]; then

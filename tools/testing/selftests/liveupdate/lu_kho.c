@@ -12,10 +12,13 @@
  *                     ignored, nothing is restored, and the preserved
  *                     memory is ordinary free memory again (MemTotal)
  *   corrupt=WHAT      stage 1 damages the outgoing handover (compatible,
- *                     fdt, tracker, node, overlap or scratch) through
- *                     kho/out/corrupt; the
+ *                     fdt, tracker, node, overlap, scratch or
+ *                     small-scratch) through kho/out/corrupt; the
  *                     next kernel logs a "KHO:" error, boots cold, and
  *                     loses no memory
+ *   corrupt=A+B+...   a chain in one guest (lu.stages = 1 + the number of
+ *                     kinds): stage N checks that kind N-1 was rejected,
+ *                     then damages its own handover with kind N
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -128,13 +131,49 @@ static void check_outgoing(int stage)
 			 "outgoing_subtrees_listed\n");
 }
 
+/*
+ * Kind @n (0-based) of a "corrupt=A+B+..." chain into @out: false when the
+ * chain is shorter (or the mode is not corrupt=).
+ */
+static bool corrupt_kind(const char *mode, int n, char *out, size_t len)
+{
+	const char *p = mode + 8;
+	size_t k;
+
+	if (strncmp(mode, "corrupt=", 8) || n < 0)
+		return false;
+	for (; n > 0; n--) {
+		p = strchr(p, '+');
+		if (!p)
+			return false;
+		p++;
+	}
+	k = strcspn(p, "+");
+	if (!k || k >= len)
+		return false;
+	snprintf(out, len, "%.*s", (int)k, p);
+	return true;
+}
+
+/* Damage the outgoing handover with @kind (kho/out/corrupt). */
+static void corrupt_outgoing(const char *kind)
+{
+	if (!lu_write_file(KHO_DEBUGFS "/out/corrupt", kind))
+		ksft_exit_fail_msg("cannot corrupt the handover (%s): %s\n", kind, strerror(errno));
+}
+
 int main(int argc, char **argv)
 {
 	int stage = lu_stage(argc, argv);
-	char mode[64] = "", buf[64], want[96];
+	char mode[256] = "", buf[64], want[96], in[32], out[32];
 	long memtotal = meminfo_kb("MemTotal"), first_memtotal = -1;
+	bool damage_out;
 
 	lu_cmdline_param("lu.kho", mode, sizeof(mode));
+	/* What the previous kernel damaged, and what this one damages. */
+	if (!strncmp(mode, "corrupt=", 8) && !corrupt_kind(mode, 0, in, sizeof(in)))
+		ksft_exit_fail_msg("lu.kho=%s: no kind of damage named\n", mode);
+	damage_out = corrupt_kind(mode, stage - 1, out, sizeof(out));
 	ksft_print_header();
 	read_klog();
 	if (lu_carry_get("kho.memtotal", buf, sizeof(buf)))
@@ -151,10 +190,8 @@ int main(int argc, char **argv)
 		lu_carry_set("kho.memtotal", "%ld", memtotal);
 		if (!strcmp(mode, "off"))
 			lu_next_cmdline_add("kho=off");
-		if (!strncmp(mode, "corrupt=", 8) &&
-		    !lu_write_file(KHO_DEBUGFS "/out/corrupt", mode + 8))
-			ksft_exit_fail_msg("cannot corrupt the handover (%s): %s\n", mode + 8,
-					   strerror(errno));
+		if (damage_out)
+			corrupt_outgoing(out);
 		ksft_finished();
 	}
 
@@ -171,14 +208,18 @@ int main(int argc, char **argv)
 		/* LUO needs KHO: no device without it. */
 		ksft_test_result(!exists("/dev/liveupdate"), "no_liveupdate_device\n");
 	} else if (!strncmp(mode, "corrupt=", 8)) {
+		if (!corrupt_kind(mode, stage - 2, in, sizeof(in)))
+			ksft_exit_fail_msg("stage %d: lu.kho=%s names no damage for it\n", stage, mode);
 		ksft_set_plan(5);
 		ksft_test_result(klog_find("KHO: invalid handover:") != NULL,
-				 "corrupt_%s_logged\n", mode + 8);
-		ksft_test_result(!exists(KHO_DEBUGFS "/in"), "corrupt_%s_booted_cold\n", mode + 8);
+				 "corrupt_%s_logged\n", in);
+		ksft_test_result(!exists(KHO_DEBUGFS "/in"), "corrupt_%s_booted_cold\n", in);
 		ksft_test_result(klog_find("KHO-TEST: no handover from a previous test (cold boot)") != NULL,
 				 "nothing_restored\n");
 		ksft_test_result(klog_find("KHO-TEST: preserved generation 1:") != NULL,
 				 "preserving_works_again\n");
+		if (damage_out)
+			corrupt_outgoing(out);
 	} else {
 		long unrestored, arrived;
 		int luo;

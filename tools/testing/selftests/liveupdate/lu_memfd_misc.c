@@ -14,6 +14,9 @@
  *                  "order-huge" or "pfn") fails to
  *                  retrieve with EINVAL and its memory is freed, while the
  *                  other memfd of the session comes back intact
+ *   A+B+...        a chain of those in one guest (lu.stages = 1 + the
+ *                  number of modes): stage N retrieves what stage N-1
+ *                  preserved under mode N-1, then preserves under mode N
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -31,12 +34,16 @@
 #include "lu_stage.h"
 #include "luo_test_utils.h"
 
-#define SESSION		"memfd-misc"
+#define SESSION		"memfd-misc-%d"	/* the stage that preserved it */
 #define BIG		(128UL << 20)
 #define SMALL		(1UL << 20)
 #define CG		"/sys/fs/cgroup"
 
-static char mode[32];
+#define MAX_MODES	8
+
+static char modes[256], *chain[MAX_MODES], *mode;
+static int nr_modes;
+static char session[LUO_NAME_LEN];
 
 static uint64_t word(unsigned long i, uint64_t seed)
 {
@@ -89,16 +96,23 @@ static long long read_number(const char *path)
 	return val;
 }
 
-static void stage1(void)
+static int preserve_plan(void)
+{
+	return strncmp(mode, "corrupt=", 8) ? 5 : 6;
+}
+
+/* Preserve a session of two memfds under @mode for the next stage. */
+static void preserve(int stage)
 {
 	bool corrupt = !strncmp(mode, "corrupt=", 8);
 	int luo, s, big, small;
 
-	ksft_set_plan(corrupt ? 6 : 5);
+	ksft_print_msg("stage %d preserves under mode %s\n", stage, mode);
 	luo = luo_open_device();
 	luo_require(luo >= 0, "open /dev/liveupdate (%s)", strerror(-luo));
-	s = luo_create_session(luo, SESSION);
-	luo_require(s >= 0, "create session " SESSION);
+	snprintf(session, sizeof(session), SESSION, stage);
+	s = luo_create_session(luo, session);
+	luo_require(s >= 0, "create session %s", session);
 	big = make_memfd(BIG, 1);
 	small = make_memfd(SMALL, 2);
 	luo_require(big >= 0 && small >= 0, "two memfds filled (128 MiB, 1 MiB)");
@@ -112,7 +126,6 @@ static void stage1(void)
 	close(small);
 	close(luo);
 	luo_require(daemonize_and_hold() >= 0, "daemon holds the session");
-	ksft_finished();
 }
 
 static void stage2_memcg(int s)
@@ -185,36 +198,72 @@ static void stage2_corrupt(int s)
 	luo_check(luo_retrieve_fd(s, 1) == -EINVAL, "a failed retrieve stays failed");
 }
 
-static void stage2(void)
+static int retrieve_plan(void)
 {
-	bool memcg = !strcmp(mode, "memcg");
+	return strcmp(mode, "memcg") ? 9 : 12;
+}
+
+/*
+ * Retrieve what the previous stage preserved under @mode, check it, finish.
+ * Closing /dev/liveupdate lets this stage preserve in turn.
+ */
+static void retrieve(int stage)
+{
 	int luo, s;
 
-	ksft_set_plan(memcg ? 12 : 9);
+	ksft_print_msg("stage %d retrieves what mode %s preserved\n", stage, mode);
 	luo = luo_open_device();
 	luo_require(luo >= 0, "open /dev/liveupdate (%s)", strerror(-luo));
-	s = luo_retrieve_session(luo, SESSION);
-	luo_require(s >= 0, "retrieve session " SESSION " (%s)", strerror(-s));
-	if (memcg)
+	snprintf(session, sizeof(session), SESSION, stage - 1);
+	s = luo_retrieve_session(luo, session);
+	luo_require(s >= 0, "retrieve session %s (%s)", session, strerror(-s));
+	if (!strcmp(mode, "memcg"))
 		stage2_memcg(s);
 	else
 		stage2_corrupt(s);
 	luo_check(!luo_finish(s), "finish");
-	ksft_finished();
+	close(s);
+	close(luo);
 }
 
 int main(int argc, char **argv)
 {
-	int stage = lu_stage(argc, argv);
+	int stage = lu_stage(argc, argv), plan = 0;
+	char *save = NULL;
 
 	ksft_print_header();
-	lu_cmdline_param("lu.memfd", mode, sizeof(mode));
-	if (strcmp(mode, "memcg") && strncmp(mode, "corrupt=", 8))
-		ksft_exit_fail_msg("lu.memfd=memcg|corrupt=index|index-wrap|order|order-huge|pfn is required\n");
-	if (stage == 1)
-		stage1();
-	else if (stage == 2)
-		stage2();
-	luo_no_more_stages(stage);
+	lu_cmdline_param("lu.memfd", modes, sizeof(modes));
+	for (char *m = strtok_r(modes, "+", &save); m && nr_modes < MAX_MODES;
+	     m = strtok_r(NULL, "+", &save)) {
+		if (strcmp(m, "memcg") && strncmp(m, "corrupt=", 8))
+			nr_modes = 0;
+		else
+			chain[nr_modes++] = m;
+		if (!nr_modes)
+			break;
+	}
+	if (!nr_modes)
+		ksft_exit_fail_msg("lu.memfd=MODE[+MODE...] is required, each memcg or corrupt=index|index-wrap|order|order-huge|pfn\n");
+	if (stage > nr_modes + 1)
+		luo_no_more_stages(stage);
+	/* Stage N: mode N-1's retrieve, then mode N's preserve. */
+	if (stage > 1) {
+		mode = chain[stage - 2];
+		plan += retrieve_plan();
+	}
+	if (stage <= nr_modes) {
+		mode = chain[stage - 1];
+		plan += preserve_plan();
+	}
+	ksft_set_plan(plan);
+	if (stage > 1) {
+		mode = chain[stage - 2];
+		retrieve(stage);
+	}
+	if (stage <= nr_modes) {
+		mode = chain[stage - 1];
+		preserve(stage);
+	}
+	ksft_finished();
 	return 0;
 }
