@@ -28,7 +28,14 @@
  * end) and FINISH.
  * One line per operation: "# sweep OP: N allocations, F failures, U
  * unwound cleanly, A absorbed" (a pass: F == U and the last attempt a
- * success). An injected failure a fallback absorbs (the operation
+ * success), then one per KHO call an injected failure was reached in.
+ * The injection's stack trace (verbose=2) names the call: the outermost
+ * kho_* frame of the trace read back from /dev/kmsg. The memfd preserve
+ * must reach failures inside KHO calls (kho_block_set_grow() for its folio
+ * records always; kho_alloc_preserve() for its header and
+ * kho_preserve_folio() when a folio needs a new tracker node, when the
+ * unwinder shows them) and each of them must unwind. The restore calls
+ * (kho_restore_folio()) allocate nothing: no KHO line under the retrieves. An injected failure a fallback absorbs (the operation
  * succeeds anyway) is taken back where the operation can be undone
  * (closing the session unpreserves, closing /dev/liveupdate) and the sweep
  * goes on; where it cannot (a retrieve), the sweep ends at that success.
@@ -80,7 +87,7 @@ static bool same(const struct snapshot *a, const struct snapshot *b)
  * The thread's fail-nth, opened once: opening it while armed would itself
  * reach the injected failure. Reading and writing it allocate nothing.
  */
-static int nth_fd = -1;
+static int nth_fd = -1, kmsg_fd = -1;
 
 static void fail_nth(int n)
 {
@@ -105,11 +112,11 @@ static void setup_injection(void)
 {
 	static const char *const knobs[][2] = {
 		{ "/sys/kernel/debug/failslab/ignore-gfp-wait", "N" },
-		{ "/sys/kernel/debug/failslab/verbose", "0" },
+		{ "/sys/kernel/debug/failslab/verbose", "2" },
 		{ "/sys/kernel/debug/fail_page_alloc/ignore-gfp-wait", "N" },
 		{ "/sys/kernel/debug/fail_page_alloc/ignore-gfp-highmem", "N" },
 		{ "/sys/kernel/debug/fail_page_alloc/min-order", "0" },
-		{ "/sys/kernel/debug/fail_page_alloc/verbose", "0" },
+		{ "/sys/kernel/debug/fail_page_alloc/verbose", "2" },
 	};
 
 	for (size_t i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++)
@@ -118,6 +125,59 @@ static void setup_injection(void)
 	nth_fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
 	if (nth_fd < 0)
 		ksft_exit_fail_msg("/proc/thread-self/fail-nth: %s\n", strerror(errno));
+	kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (kmsg_fd < 0)
+		ksft_exit_fail_msg("/dev/kmsg: %s\n", strerror(errno));
+}
+
+/* Skip what the kernel logged so far: the next kho_site() reads only newer. */
+static void kmsg_mark(void)
+{
+	if (lseek(kmsg_fd, 0, SEEK_END) < 0)
+		ksft_exit_fail_msg("/dev/kmsg: %s\n", strerror(errno));
+}
+
+/*
+ * The KHO call the injected failure was reached in: the outermost kho_*
+ * frame of the injection's stack trace ("" when none), from the records
+ * logged since kmsg_mark(). A record is "prio,seq,usec,flags;text". The
+ * test kernel unwinds by guessing (UNWINDER_GUESS: every frame "? "), so a
+ * stale return address could name a call that already returned; the debug
+ * kernel's ORC unwinder gives the exact chain, and both runs must agree.
+ */
+static void kho_site(char *site, size_t len)
+{
+	static char rec[2048];
+	bool in_trace = false;
+	ssize_t n;
+
+	site[0] = '\0';
+	while ((n = read(kmsg_fd, rec, sizeof(rec) - 1)) > 0 || (n < 0 && errno == EPIPE)) {
+		char *text, *end;
+
+		if (n < 0)	/* overwritten before it was read: go on */
+			continue;
+		rec[n] = '\0';
+		text = strchr(rec, ';');
+		if (!text)
+			continue;
+		text++;
+		text[strcspn(text, "\n")] = '\0';
+		if (strstr(text, "FAULT_INJECTION: forcing a failure")) {
+			in_trace = true;
+		} else if (in_trace && strstr(text, "</TASK>")) {
+			in_trace = false;
+		} else if (in_trace && text[0] == ' ') {
+			/* "? " marks a frame the guess unwinder found, not proved */
+			text += strspn(text, " ");
+			if (!strncmp(text, "? ", 2))
+				text += 2;
+			end = strchr(text, '+');
+			if (end && (!strncmp(text, "kho_", 4) || !strncmp(text, "__kho_", 6)) &&
+			    (size_t)(end - text) < len)
+				snprintf(site, len, "%.*s", (int)(end - text), text);
+		}
+	}
 }
 
 /*
@@ -127,6 +187,13 @@ static void setup_injection(void)
  * that the sweep can go on to the next allocation; without one the sweep
  * ends there.
  */
+#define MAX_SITES	8
+
+struct kho_site {
+	char name[48];
+	int failures, unwound, absorbed;
+};
+
 struct sweep {
 	const char *name;
 	int (*op)(void);
@@ -134,13 +201,48 @@ struct sweep {
 	void (*undo)(void);
 	int allocations, failures, unwound, absorbed, last;
 	bool ended;
+	struct kho_site sites[MAX_SITES];
+	int nr_sites;
 };
+
+/* The KHO call named @name in @w's table (added on first use), or NULL. */
+static struct kho_site *site_of(struct sweep *w, const char *name)
+{
+	int i;
+
+	if (!name[0])
+		return NULL;
+	for (i = 0; i < w->nr_sites; i++)
+		if (!strcmp(w->sites[i].name, name))
+			return &w->sites[i];
+	if (i == MAX_SITES)
+		return NULL;
+	snprintf(w->sites[i].name, sizeof(w->sites[i].name), "%s", name);
+	return &w->sites[w->nr_sites++];
+}
+
+/* Failures reached inside KHO calls during @w if all unwound, else 0. */
+static int kho_unwound(const struct sweep *w)
+{
+	int failures = 0;
+
+	for (int i = 0; i < w->nr_sites; i++) {
+		if (w->sites[i].failures != w->sites[i].unwound)
+			return 0;
+		failures += w->sites[i].failures;
+	}
+	return failures;
+}
 
 static void report(const struct sweep *w)
 {
 	ksft_print_msg("sweep %s: %d allocations, %d failures, %d unwound cleanly, %d absorbed%s\n",
 		       w->name, w->allocations, w->failures, w->unwound, w->absorbed,
 		       w->ended ? "" : "; the last attempt failed");
+	for (int i = 0; i < w->nr_sites; i++)
+		ksft_print_msg("  in %s(): %d failures, %d unwound cleanly, %d absorbed\n",
+			       w->sites[i].name, w->sites[i].failures, w->sites[i].unwound,
+			       w->sites[i].absorbed);
 	luo_check(w->ended && w->failures == w->unwound,
 		  "%s: every one of %d injected failures unwound, then it succeeded (%s)", w->name,
 		  w->failures, luo_strerror(w->last));
@@ -153,33 +255,47 @@ static void report(const struct sweep *w)
 static void sweep(struct sweep *w)
 {
 	struct snapshot before, after;
+	struct kho_site *at;
+	char name[48];
 
 	for (int n = 1; n <= SWEEP_MAX; n++) {
 		bool hit;
 
 		snap(&before);
+		kmsg_mark();
 		fail_nth(n);
 		w->last = w->op();
 		hit = fault_hit();
+		kho_site(name, sizeof(name));
+		at = hit ? site_of(w, name) : NULL;
 		if (!hit || (!w->last && !w->undo)) {
 			w->allocations = n - !hit;
 			w->absorbed += hit;
+			if (at)
+				at->absorbed++;
 			w->ended = !w->last;
 			return;
 		}
 		if (!w->last) {
 			w->absorbed++;
+			if (at)
+				at->absorbed++;
 			w->undo();
 			continue;
 		}
 		w->failures++;
+		if (at)
+			at->failures++;
 		snap(&after);
-		if (same(&before, &after) && (!w->undone || w->undone()))
+		if (same(&before, &after) && (!w->undone || w->undone())) {
 			w->unwound++;
-		else
+			if (at)
+				at->unwound++;
+		} else {
 			ksft_print_msg("%s: allocation %d: %s; pages %lld->%lld pins %lld->%lld free %lld->%lld kB\n",
 				       w->name, n, luo_strerror(w->last), before.pages, after.pages,
 				       before.pins, after.pins, before.free_kb, after.free_kb);
+		}
 	}
 }
 
@@ -283,7 +399,7 @@ static void stage1(void)
 	static char page[4096];
 	bool ok;
 
-	ksft_set_plan(10);
+	ksft_set_plan(11);
 	setup_injection();
 	luo_fd = luo_open_device();
 	luo_require(luo_fd >= 0, "open_device (%s)", luo_strerror(luo_fd));
@@ -304,6 +420,9 @@ static void stage1(void)
 	report(&ptest);
 	sweep(&pmemfd);
 	report(&pmemfd);
+	luo_check(kho_unwound(&pmemfd) > 0,
+		  "failures inside the KHO preserve calls reached and unwound (%d)",
+		  kho_unwound(&pmemfd));
 	/* Files freeze in preserve order: this one last, after the memfd. */
 	fail_file = test_file_create(9);
 	luo_require(fail_file >= 0 && !test_file_cmd(fail_file, "fail-freeze") &&
@@ -313,6 +432,8 @@ static void stage1(void)
 	for (int k = 1; ok && k < FREEZE_NEW; k++)
 		ok = next_hole();
 	luo_require(ok, "%d pages written into holes after the preserve", FREEZE_NEW);
+	if (lu_kexec_load_next())
+		ksft_exit_fail_msg("loading the next kernel (lu-kexec --load) failed\n");
 	sweep(&rb);
 	report(&rb);
 	/* Now the real kexec (lu-init's): everything crosses it. */
