@@ -57,8 +57,8 @@ run() {
 # (the kexec was cancelled, so no later stage could report it).
 kernel_findings() {
 	tr -d '\r' < "$LOGS/$1.console" 2>/dev/null |
-		sed -n 's/.*liveupdate: Freeze failed for token\[\(0x[0-9a-f]*\)\] handler\[memfd-v1\] err\[-22\].*/WL-BUG 1 at reboot(): freezing the memfd with token \1 failed with EINVAL (an odd-size memfd or THP folio past EOF that got a folio after PRESERVE_FD); the kexec was cancelled/p; s/.*liveupdate: Freeze failed for token\[\(0x[0-9a-f]*\)\] handler\[\([^]]*\)\] err\[\([-0-9]*\)\].*/WL-FAIL at reboot(): freezing token \1 (\2) failed with \3; the kexec was cancelled/p' |
-		grep -v 'WL-FAIL.*memfd-v1.*-22' | head -n 3
+		sed -n 's/.*liveupdate: session \(.*\): file \(0x[0-9a-f]*\) (\(memfd-v[0-9]*\)) cannot freeze: \(-EINVAL\|-22\); kexec cancelled.*/WL-BUG 1 at reboot(): freezing the memfd with token \2 of session \1 failed with EINVAL (an odd-size memfd or THP folio past EOF that got a folio after PRESERVE_FD); the kexec was cancelled/p; t; s/.*liveupdate: session \(.*\): file \(0x[0-9a-f]*\) (\([^)]*\)) cannot freeze: \([-A-Za-z0-9]*\); kexec cancelled.*/WL-FAIL at reboot(): freezing token \2 (\3) of session \1 failed with \4; the kexec was cancelled/p' |
+		head -n 3
 }
 
 summaries() {
