@@ -277,35 +277,6 @@ TEST_F(liveupdate_device, many_sessions_can_be_created)
 		close(fds[i]);
 }
 
-TEST_F(liveupdate_device, create_size_too_small_is_einval)
-{
-	struct liveupdate_ioctl_create_session arg;
-	__u32 size;
-
-	for (size = 0; size < sizeof(arg); size++) {
-		memset(&arg, 0, sizeof(arg));
-		arg.size = size;
-		arg.fd = -1;
-		luo_set_name(arg.name, "lu-api-small");
-		EXPECT_EQ(-EINVAL, luo_ioctl(self->fd, LIVEUPDATE_IOCTL_CREATE_SESSION, &arg))
-			TH_LOG("size %u of %zu", size, sizeof(arg));
-	}
-	/* Nothing was created by the refused calls. */
-	close(NEW_SESSION("lu-api-small"));
-}
-
-TEST_F(liveupdate_device, create_oversized_nonzero_tail_is_e2big)
-{
-	LUO_OVERSIZED(struct liveupdate_ioctl_create_session) arg = {};
-
-	arg.s.size = sizeof(arg);
-	arg.s.fd = -1;
-	luo_set_name(arg.s.name, "lu-api-e2big");
-	arg.tail[LUO_TAIL_LEN - 1] = 1;
-	EXPECT_EQ(-E2BIG, luo_ioctl(self->fd, LIVEUPDATE_IOCTL_CREATE_SESSION, &arg));
-	close(NEW_SESSION("lu-api-e2big"));
-}
-
 TEST_F(liveupdate_device, create_oversized_zero_tail_is_accepted)
 {
 	LUO_OVERSIZED(struct liveupdate_ioctl_create_session) arg = {};
@@ -335,32 +306,6 @@ TEST_F(liveupdate_device, retrieve_unknown_session_is_enoent)
 	/* An outgoing session is not an incoming one. */
 	EXPECT_EQ(-ENOENT, luo_retrieve_session(self->fd, "lu-api-outgoing"));
 	close(s);
-}
-
-TEST_F(liveupdate_device, retrieve_size_too_small_is_einval)
-{
-	struct liveupdate_ioctl_retrieve_session arg;
-	__u32 size;
-
-	for (size = 0; size < sizeof(arg); size++) {
-		memset(&arg, 0, sizeof(arg));
-		arg.size = size;
-		arg.fd = -1;
-		luo_set_name(arg.name, "lu-api-never-preserved");
-		EXPECT_EQ(-EINVAL, luo_ioctl(self->fd, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, &arg))
-			TH_LOG("size %u of %zu", size, sizeof(arg));
-	}
-}
-
-TEST_F(liveupdate_device, retrieve_oversized_nonzero_tail_is_e2big)
-{
-	LUO_OVERSIZED(struct liveupdate_ioctl_retrieve_session) arg = {};
-
-	arg.s.size = sizeof(arg);
-	arg.s.fd = -1;
-	luo_set_name(arg.s.name, "lu-api-never-preserved");
-	arg.tail[LUO_TAIL_LEN - 1] = 1;
-	EXPECT_EQ(-E2BIG, luo_ioctl(self->fd, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, &arg));
 }
 
 TEST_F(liveupdate_device, retrieve_oversized_zero_tail_is_accepted)
@@ -516,43 +461,6 @@ TEST_F(liveupdate_device, closing_session_unpreserves_files)
 	close(f);
 }
 
-TEST_F(liveupdate_device, preserve_size_too_small_is_einval)
-{
-	struct liveupdate_session_preserve_fd arg;
-	int s = NEW_SESSION("lu-api-preserve-small");
-	int f = NEW_TEST_FILE(1);
-	__u32 size;
-
-	for (size = 0; size < sizeof(arg); size++) {
-		memset(&arg, 0, sizeof(arg));
-		arg.size = size;
-		arg.fd = f;
-		arg.token = 1;
-		EXPECT_EQ(-EINVAL, luo_ioctl(s, LIVEUPDATE_SESSION_PRESERVE_FD, &arg))
-			TH_LOG("size %u of %zu", size, sizeof(arg));
-	}
-	/* Nothing was preserved by the refused calls. */
-	EXPECT_EQ(0, luo_preserve_fd(s, f, 1));
-	close(f);
-	close(s);
-}
-
-TEST_F(liveupdate_device, preserve_oversized_nonzero_tail_is_e2big)
-{
-	LUO_OVERSIZED(struct liveupdate_session_preserve_fd) arg = {};
-	int s = NEW_SESSION("lu-api-preserve-e2big");
-	int f = NEW_TEST_FILE(1);
-
-	arg.s.size = sizeof(arg);
-	arg.s.fd = f;
-	arg.s.token = 1;
-	arg.tail[LUO_TAIL_LEN - 1] = 1;
-	EXPECT_EQ(-E2BIG, luo_ioctl(s, LIVEUPDATE_SESSION_PRESERVE_FD, &arg));
-	EXPECT_EQ(0, luo_preserve_fd(s, f, 1));
-	close(f);
-	close(s);
-}
-
 TEST_F(liveupdate_device, preserve_oversized_zero_tail_is_accepted)
 {
 	LUO_OVERSIZED(struct liveupdate_session_preserve_fd) arg = {};
@@ -584,36 +492,6 @@ TEST_F(liveupdate_device, retrieve_fd_unknown_token_is_enoent)
 	close(s);
 }
 
-TEST_F(liveupdate_device, retrieve_fd_size_too_small_is_einval)
-{
-	struct liveupdate_session_retrieve_fd arg;
-	int s = NEW_SESSION("lu-api-retrieve-fd-small");
-	__u32 size;
-
-	for (size = 0; size < sizeof(arg); size++) {
-		memset(&arg, 0, sizeof(arg));
-		arg.size = size;
-		arg.fd = -1;
-		arg.token = 1;
-		EXPECT_EQ(-EINVAL, luo_ioctl(s, LIVEUPDATE_SESSION_RETRIEVE_FD, &arg))
-			TH_LOG("size %u of %zu", size, sizeof(arg));
-	}
-	close(s);
-}
-
-TEST_F(liveupdate_device, retrieve_fd_oversized_nonzero_tail_is_e2big)
-{
-	LUO_OVERSIZED(struct liveupdate_session_retrieve_fd) arg = {};
-	int s = NEW_SESSION("lu-api-retrieve-fd-e2big");
-
-	arg.s.size = sizeof(arg);
-	arg.s.fd = -1;
-	arg.s.token = 1;
-	arg.tail[LUO_TAIL_LEN - 1] = 1;
-	EXPECT_EQ(-E2BIG, luo_ioctl(s, LIVEUPDATE_SESSION_RETRIEVE_FD, &arg));
-	close(s);
-}
-
 TEST_F(liveupdate_device, retrieve_fd_oversized_zero_tail_is_accepted)
 {
 	LUO_OVERSIZED(struct liveupdate_session_retrieve_fd) arg = {};
@@ -642,32 +520,6 @@ TEST_F(liveupdate_device, finish_reserved_nonzero_is_einval)
 	EXPECT_EQ(-EINVAL, luo_ioctl(s, LIVEUPDATE_SESSION_FINISH, &arg));
 	arg.reserved = 0x80000000;
 	EXPECT_EQ(-EINVAL, luo_ioctl(s, LIVEUPDATE_SESSION_FINISH, &arg));
-	close(s);
-}
-
-TEST_F(liveupdate_device, finish_size_too_small_is_einval)
-{
-	struct liveupdate_session_finish arg;
-	int s = NEW_SESSION("lu-api-finish-small");
-	__u32 size;
-
-	for (size = 0; size < sizeof(arg); size++) {
-		memset(&arg, 0, sizeof(arg));
-		arg.size = size;
-		EXPECT_EQ(-EINVAL, luo_ioctl(s, LIVEUPDATE_SESSION_FINISH, &arg))
-			TH_LOG("size %u of %zu", size, sizeof(arg));
-	}
-	close(s);
-}
-
-TEST_F(liveupdate_device, finish_oversized_nonzero_tail_is_e2big)
-{
-	LUO_OVERSIZED(struct liveupdate_session_finish) arg = {};
-	int s = NEW_SESSION("lu-api-finish-e2big");
-
-	arg.s.size = sizeof(arg);
-	arg.tail[LUO_TAIL_LEN - 1] = 1;
-	EXPECT_EQ(-E2BIG, luo_ioctl(s, LIVEUPDATE_SESSION_FINISH, &arg));
 	close(s);
 }
 
@@ -710,32 +562,6 @@ TEST_F(liveupdate_device, get_name_reserved_nonzero_is_einval)
 	close(s);
 }
 
-TEST_F(liveupdate_device, get_name_size_too_small_is_einval)
-{
-	struct liveupdate_session_get_name arg;
-	int s = NEW_SESSION("lu-api-get-name-small");
-	__u32 size;
-
-	for (size = 0; size < sizeof(arg); size++) {
-		memset(&arg, 0, sizeof(arg));
-		arg.size = size;
-		EXPECT_EQ(-EINVAL, luo_ioctl(s, LIVEUPDATE_SESSION_GET_NAME, &arg))
-			TH_LOG("size %u of %zu", size, sizeof(arg));
-	}
-	close(s);
-}
-
-TEST_F(liveupdate_device, get_name_oversized_nonzero_tail_is_e2big)
-{
-	LUO_OVERSIZED(struct liveupdate_session_get_name) arg = {};
-	int s = NEW_SESSION("lu-api-get-name-e2big");
-
-	arg.s.size = sizeof(arg);
-	arg.tail[LUO_TAIL_LEN - 1] = 1;
-	EXPECT_EQ(-E2BIG, luo_ioctl(s, LIVEUPDATE_SESSION_GET_NAME, &arg));
-	close(s);
-}
-
 TEST_F(liveupdate_device, get_name_oversized_zero_tail_is_accepted)
 {
 	LUO_OVERSIZED(struct liveupdate_session_get_name) arg = {};
@@ -748,6 +574,178 @@ TEST_F(liveupdate_device, get_name_oversized_zero_tail_is_accepted)
 	EXPECT_EQ(0, memcmp(arg.tail, zero, sizeof(zero)))
 		TH_LOG("the kernel wrote past the struct");
 	close(s);
+}
+
+/* ---- The size rule, for every ioctl ------------------------------- */
+
+/*
+ * Every ioctl's struct starts with its size. Any size short of the whole
+ * struct is -EINVAL; a bigger one whose bytes past the struct are not all
+ * zero is -E2BIG; neither does anything. @fill sets the other fields (a
+ * call that passed the size check would then succeed or fail on its own
+ * terms); @nothing_done checks that the refused calls left no trace.
+ */
+struct size_rule_ctx {
+	int dev, session, file;
+};
+
+FIXTURE(size_rule) {
+	struct size_rule_ctx c;
+};
+
+FIXTURE_VARIANT(size_rule) {
+	unsigned long cmd;
+	size_t size;
+	bool on_session;
+	void (*fill)(void *arg, const struct size_rule_ctx *c);
+	bool (*nothing_done)(const struct size_rule_ctx *c);
+};
+
+#define SIZE_RULE_NAME	"lu-api-size-rule"
+
+static void fill_create(void *arg, const struct size_rule_ctx *c)
+{
+	struct liveupdate_ioctl_create_session *a = arg;
+
+	a->fd = -1;
+	luo_set_name(a->name, SIZE_RULE_NAME);
+}
+
+/* The name is still free: no session was created. */
+static bool created_nothing(const struct size_rule_ctx *c)
+{
+	int s = luo_create_session(c->dev, SIZE_RULE_NAME);
+
+	if (s < 0)
+		return false;
+	close(s);
+	return true;
+}
+
+static void fill_retrieve(void *arg, const struct size_rule_ctx *c)
+{
+	struct liveupdate_ioctl_retrieve_session *a = arg;
+
+	a->fd = -1;
+	luo_set_name(a->name, "lu-api-never-preserved");
+}
+
+static void fill_preserve(void *arg, const struct size_rule_ctx *c)
+{
+	struct liveupdate_session_preserve_fd *a = arg;
+
+	a->fd = c->file;
+	a->token = 1;
+}
+
+/* The file and its token are still free: nothing was preserved. */
+static bool preserved_nothing(const struct size_rule_ctx *c)
+{
+	return !luo_preserve_fd(c->session, c->file, 1);
+}
+
+static void fill_retrieve_fd(void *arg, const struct size_rule_ctx *c)
+{
+	struct liveupdate_session_retrieve_fd *a = arg;
+
+	a->fd = -1;
+	a->token = 1;
+}
+
+FIXTURE_VARIANT_ADD(size_rule, create_session) {
+	.cmd = LIVEUPDATE_IOCTL_CREATE_SESSION,
+	.size = sizeof(struct liveupdate_ioctl_create_session),
+	.fill = fill_create, .nothing_done = created_nothing,
+};
+
+FIXTURE_VARIANT_ADD(size_rule, retrieve_session) {
+	.cmd = LIVEUPDATE_IOCTL_RETRIEVE_SESSION,
+	.size = sizeof(struct liveupdate_ioctl_retrieve_session),
+	.fill = fill_retrieve,
+};
+
+FIXTURE_VARIANT_ADD(size_rule, preserve_fd) {
+	.cmd = LIVEUPDATE_SESSION_PRESERVE_FD,
+	.size = sizeof(struct liveupdate_session_preserve_fd), .on_session = true,
+	.fill = fill_preserve, .nothing_done = preserved_nothing,
+};
+
+FIXTURE_VARIANT_ADD(size_rule, retrieve_fd) {
+	.cmd = LIVEUPDATE_SESSION_RETRIEVE_FD,
+	.size = sizeof(struct liveupdate_session_retrieve_fd), .on_session = true,
+	.fill = fill_retrieve_fd,
+};
+
+FIXTURE_VARIANT_ADD(size_rule, finish) {
+	.cmd = LIVEUPDATE_SESSION_FINISH,
+	.size = sizeof(struct liveupdate_session_finish), .on_session = true,
+};
+
+FIXTURE_VARIANT_ADD(size_rule, get_name) {
+	.cmd = LIVEUPDATE_SESSION_GET_NAME,
+	.size = sizeof(struct liveupdate_session_get_name), .on_session = true,
+};
+
+FIXTURE_SETUP(size_rule)
+{
+	self->c.session = -1;
+	self->c.file = -1;
+	self->c.dev = luo_open_device();
+	ASSERT_LE(0, self->c.dev) TH_LOG("open %s: %s", LUO_DEVICE, luo_strerror(self->c.dev));
+	if (variant->on_session) {
+		self->c.session = luo_create_session(self->c.dev, "lu-api-size-rule-session");
+		ASSERT_LE(0, self->c.session) TH_LOG("%s", luo_strerror(self->c.session));
+	}
+	self->c.file = test_file_create(1);
+	ASSERT_LE(0, self->c.file) TH_LOG("test file: %s", luo_strerror(self->c.file));
+}
+
+FIXTURE_TEARDOWN(size_rule)
+{
+	if (self->c.file >= 0)
+		close(self->c.file);
+	if (self->c.session >= 0)
+		close(self->c.session);
+	if (self->c.dev >= 0)
+		close(self->c.dev);
+}
+
+/* The struct, its size field first, and room for a tail past it. */
+static union {
+	__u32 size;
+	__u8 bytes[256 + LUO_TAIL_LEN];
+} size_rule_arg;
+
+static int size_rule_call(const FIXTURE_VARIANT(size_rule) *v, const struct size_rule_ctx *c,
+			  __u32 size, bool dirty_tail)
+{
+	memset(&size_rule_arg, 0, sizeof(size_rule_arg));
+	if (v->fill)
+		v->fill(&size_rule_arg, c);
+	size_rule_arg.size = size;
+	if (dirty_tail)
+		size_rule_arg.bytes[size - 1] = 1;
+	return luo_ioctl(v->on_session ? c->session : c->dev, v->cmd, &size_rule_arg);
+}
+
+TEST_F(size_rule, too_small_is_einval)
+{
+	__u32 size;
+
+	ASSERT_GE(sizeof(size_rule_arg.bytes) - LUO_TAIL_LEN, variant->size);
+	for (size = 0; size < variant->size; size++)
+		EXPECT_EQ(-EINVAL, size_rule_call(variant, &self->c, size, false))
+			TH_LOG("size %u of %zu", size, variant->size);
+	if (variant->nothing_done)
+		EXPECT_TRUE(variant->nothing_done(&self->c));
+}
+
+TEST_F(size_rule, oversized_nonzero_tail_is_e2big)
+{
+	ASSERT_GE(sizeof(size_rule_arg.bytes) - LUO_TAIL_LEN, variant->size);
+	EXPECT_EQ(-E2BIG, size_rule_call(variant, &self->c, variant->size + LUO_TAIL_LEN, true));
+	if (variant->nothing_done)
+		EXPECT_TRUE(variant->nothing_done(&self->c));
 }
 
 int main(int argc, char **argv)
