@@ -63,11 +63,6 @@ static const char *klog_find(const char *needle)
 	return line;
 }
 
-static long meminfo_kb(const char *key)
-{
-	return lu_stat_value("/proc/meminfo", key);
-}
-
 static int count_lines(const char *path)
 {
 	char line[256];
@@ -131,30 +126,6 @@ static void check_outgoing(int stage)
 			 "outgoing_subtrees_listed\n");
 }
 
-/*
- * Kind @n (0-based) of a "corrupt=A+B+..." chain into @out: false when the
- * chain is shorter (or the mode is not corrupt=).
- */
-static bool corrupt_kind(const char *mode, int n, char *out, size_t len)
-{
-	const char *p = mode + 8;
-	size_t k;
-
-	if (strncmp(mode, "corrupt=", 8) || n < 0)
-		return false;
-	for (; n > 0; n--) {
-		p = strchr(p, '+');
-		if (!p)
-			return false;
-		p++;
-	}
-	k = strcspn(p, "+");
-	if (!k || k >= len)
-		return false;
-	snprintf(out, len, "%.*s", (int)k, p);
-	return true;
-}
-
 /* Damage the outgoing handover with @kind (kho/out/corrupt). */
 static void corrupt_outgoing(const char *kind)
 {
@@ -165,16 +136,24 @@ static void corrupt_outgoing(const char *kind)
 int main(int argc, char **argv)
 {
 	int stage = lu_stage(argc, argv);
-	char mode[256] = "", buf[64], want[96], in[32], out[32];
-	long memtotal = meminfo_kb("MemTotal"), first_memtotal = -1;
-	bool damage_out;
+	char mode[256] = "", chain[256], buf[64], want[96], *kinds[8];
+	long memtotal = lu_meminfo_kb("MemTotal"), first_memtotal = -1;
+	/* Kind stage-1 damages this kernel's handover; kind stage-2 was the previous one. */
+	const char *in = NULL, *out = NULL;
+	int nr_kinds = 0;
 
 	lu_cmdline_param("lu.kho", mode, sizeof(mode));
-	/* What the previous kernel damaged, and what this one damages. */
-	if (!strncmp(mode, "corrupt=", 8) && !corrupt_kind(mode, 0, in, sizeof(in)))
-		ksft_exit_fail_msg("lu.kho=%s: no kind of damage named\n", mode);
-	damage_out = corrupt_kind(mode, stage - 1, out, sizeof(out));
 	ksft_print_header();
+	if (!strncmp(mode, "corrupt=", 8)) {
+		snprintf(chain, sizeof(chain), "%s", mode + 8);
+		nr_kinds = lu_chain_split(chain, kinds, 8);
+		if (!nr_kinds)
+			ksft_exit_fail_msg("lu.kho=corrupt=KIND[+KIND...]: 1 to 8 kinds\n");
+		if (stage >= 2 && stage - 2 < nr_kinds)
+			in = kinds[stage - 2];
+		if (stage - 1 < nr_kinds)
+			out = kinds[stage - 1];
+	}
 	read_klog();
 	if (lu_carry_get("kho.memtotal", buf, sizeof(buf)))
 		first_memtotal = atol(buf);
@@ -190,7 +169,7 @@ int main(int argc, char **argv)
 		lu_carry_set("kho.memtotal", "%ld", memtotal);
 		if (!strcmp(mode, "off"))
 			lu_next_cmdline_add("kho=off");
-		if (damage_out)
+		if (out)
 			corrupt_outgoing(out);
 		ksft_finished();
 	}
@@ -208,8 +187,8 @@ int main(int argc, char **argv)
 		/* LUO needs KHO: no device without it. */
 		ksft_test_result(!exists("/dev/liveupdate"), "no_liveupdate_device\n");
 	} else if (!strncmp(mode, "corrupt=", 8)) {
-		if (!corrupt_kind(mode, stage - 2, in, sizeof(in)))
-			ksft_exit_fail_msg("stage %d: lu.kho=%s names no damage for it\n", stage, mode);
+		if (!in)
+			ksft_exit_fail_msg("stage %d: lu.kho names only %d kinds\n", stage, nr_kinds);
 		ksft_set_plan(5);
 		ksft_test_result(klog_find("KHO: invalid handover:") != NULL,
 				 "corrupt_%s_logged\n", in);
@@ -218,7 +197,7 @@ int main(int argc, char **argv)
 				 "nothing_restored\n");
 		ksft_test_result(klog_find("KHO-TEST: preserved generation 1:") != NULL,
 				 "preserving_works_again\n");
-		if (damage_out)
+		if (out)
 			corrupt_outgoing(out);
 	} else {
 		long unrestored, arrived;

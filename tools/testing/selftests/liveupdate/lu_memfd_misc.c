@@ -229,19 +229,13 @@ static void retrieve(int stage)
 int main(int argc, char **argv)
 {
 	int stage = lu_stage(argc, argv), plan = 0;
-	char *save = NULL;
 
 	ksft_print_header();
 	lu_cmdline_param("lu.memfd", modes, sizeof(modes));
-	for (char *m = strtok_r(modes, "+", &save); m && nr_modes < MAX_MODES;
-	     m = strtok_r(NULL, "+", &save)) {
-		if (strcmp(m, "memcg") && strncmp(m, "corrupt=", 8))
+	nr_modes = lu_chain_split(modes, chain, MAX_MODES);
+	for (int i = 0; i < nr_modes; i++)
+		if (strcmp(chain[i], "memcg") && strncmp(chain[i], "corrupt=", 8))
 			nr_modes = 0;
-		else
-			chain[nr_modes++] = m;
-		if (!nr_modes)
-			break;
-	}
 	if (!nr_modes)
 		ksft_exit_fail_msg("lu.memfd=MODE[+MODE...] is required, each memcg or corrupt=index|index-wrap|order|order-huge|pfn\n");
 	if (stage > nr_modes + 1)

@@ -136,11 +136,6 @@ static int pwrite_all(int fd, const char *buf, long len, long off)
 	return 0;
 }
 
-static long meminfo_kb(const char *key)
-{
-	return lu_stat_value("/proc/meminfo", key);
-}
-
 /* Create shape @i, write its data, set its seals and position; its fd or -errno. */
 static int make_shape(int i, char *buf)
 {
@@ -239,11 +234,11 @@ static void stage1(void)
 
 		if (sh->kind == THP) {
 			luo_require(lu_write_file(THP_KNOB, "always"), "shmem THP set to always");
-			thp0 = meminfo_kb("ShmemHugePages");
+			thp0 = lu_meminfo_kb("ShmemHugePages");
 		}
 		fd = make_shape(i, buf);
 		if (sh->kind == THP) {
-			thp1 = meminfo_kb("ShmemHugePages");
+			thp1 = lu_meminfo_kb("ShmemHugePages");
 			lu_write_file(THP_KNOB, "never");
 			/* Two 2 MiB folios: the second one holds 4097 bytes of data. */
 			luo_check(fd >= 0 && thp1 - thp0 == 2 * (THP_SZ >> 10),

@@ -74,11 +74,6 @@ static int run(const char *const argv[])
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-static long meminfo_kb(const char *key)
-{
-	return lu_stat_value("/proc/meminfo", key);
-}
-
 /*
  * kB of the mapping at @addr that are out on swap (smaps "Swap:", which
  * for shmem is the file's swapped pages in the range): not in the page
@@ -138,11 +133,11 @@ static void stage1(void)
 			if (has_data(f, p))
 				(void)*(volatile char *)(map[f] + p * PAGE_SZ);
 	}
-	swap0 = meminfo_kb("SwapFree");
+	swap0 = lu_meminfo_kb("SwapFree");
 	ret = 0;
 	for (int f = 0; f < 2 && !ret; f++)
 		ret = madvise(map[f], sizes[f], MADV_PAGEOUT) ? -errno : 0;
-	swap1 = meminfo_kb("SwapFree");
+	swap1 = lu_meminfo_kb("SwapFree");
 	luo_check(!ret, "MADV_PAGEOUT (%s)", luo_strerror(ret));
 	luo_require(swap0 - swap1 >= data_kb * 9 / 10,
 		    "%ld of %ld kB of data went to swap (SwapFree %ld -> %ld kB)",

@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <sys/klog.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define LU_CARRY_FILE		"/run/lu/carry"
@@ -113,6 +114,25 @@ static inline int lu_kexec_load_next(void)
 	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -1;
 }
 
+/*
+ * Split a chain, "A+B+...", into @kinds (pointers into @buf, which is
+ * modified): a test given several kinds on its command line runs them in
+ * one guest, a kexec each (stage N checks kind N-1, then sets up kind N).
+ * Returns how many, 0 for none or more than @max.
+ */
+static inline int lu_chain_split(char *buf, char **kinds, int max)
+{
+	char *save = NULL;
+	int n = 0;
+
+	for (char *k = strtok_r(buf, "+", &save); k; k = strtok_r(NULL, "+", &save)) {
+		if (n == max)
+			return 0;
+		kinds[n++] = k;
+	}
+	return n;
+}
+
 /* Ask for an extra parameter on the next kernel's command line. */
 static inline bool lu_next_cmdline_add(const char *param)
 {
@@ -168,6 +188,26 @@ static inline long long lu_stat_value(const char *path, const char *key)
 			val = strtoll(line + n + 1, NULL, 10);
 	fclose(f);
 	return val;
+}
+
+/* Milliseconds on CLOCK_MONOTONIC. */
+static inline long lu_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * A /proc/meminfo value in kB (-1 if missing), with the per-CPU counter
+ * deltas folded in first (vm/stat_refresh, which also trims the per-CPU
+ * free page lists MemFree leaves out), so that small slacks hold.
+ */
+static inline long long lu_meminfo_kb(const char *key)
+{
+	lu_write_file("/proc/sys/vm/stat_refresh", "1");
+	return lu_stat_value("/proc/meminfo", key);
 }
 
 /*

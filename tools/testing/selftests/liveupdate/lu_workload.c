@@ -500,12 +500,6 @@ static u64 mono_ns(void)
 	return (u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static long long meminfo_kb(const char *key)
-{
-	lu_write_file("/proc/sys/vm/stat_refresh", "1");
-	return lu_stat_value("/proc/meminfo", key);
-}
-
 static bool set_thp(int mode)
 {
 	return lu_write_file(SHMEM_ENABLED, thp_names[mode]);
@@ -820,7 +814,7 @@ static void op_pageout(struct gen *g, struct wfile *f, u64 p0, u64 n, bool post)
 		}
 	if (!file_live(g, f) || (post && !f->preserved) || !ensure_map(g, f))
 		return;
-	before = post ? 0 : meminfo_kb("SwapFree");
+	before = post ? 0 : lu_meminfo_kb("SwapFree");
 	for (try = 0; try < 2; try++) {
 		for (p = p0; p < p0 + n; p = run) {
 			if (!f->ver[p]) {
@@ -835,12 +829,12 @@ static void op_pageout(struct gen *g, struct wfile *f, u64 p0, u64 n, bool post)
 				file_fail(g, f, "madvise(MADV_PAGEOUT)", -errno);
 		}
 		/* Pages still in another CPU's LRU batch are skipped: once more, later. */
-		if (post || before - meminfo_kb("SwapFree") > 0)
+		if (post || before - lu_meminfo_kb("SwapFree") > 0)
 			break;
 		usleep(50000);
 	}
 	if (!post)
-		g->swap_drop += before - meminfo_kb("SwapFree");
+		g->swap_drop += before - lu_meminfo_kb("SwapFree");
 }
 
 static u64 pick_size(struct rng *r)
@@ -1648,7 +1642,7 @@ static const char *setup_swap(void)
 	static const char *const mkswap[] = { "/bin/busybox", "mkswap", SWAP_DEV, NULL };
 	static const char *const swapon[] = { "/bin/busybox", "swapon", SWAP_DEV, NULL };
 
-	if (meminfo_kb("SwapTotal") > 0)
+	if (lu_meminfo_kb("SwapTotal") > 0)
 		return NULL;
 	if (access(SWAP_DEV, R_OK))
 		return "no " SWAP_DEV " (run with a disk: make workload, vmtest.sh -D 1G)";
@@ -1656,7 +1650,7 @@ static const char *setup_swap(void)
 		return "mkswap " SWAP_DEV " failed";
 	if (run_cmd(swapon))
 		return "swapon " SWAP_DEV " failed (CONFIG_SWAP?)";
-	return meminfo_kb("SwapTotal") > 0 ? NULL : "SwapTotal is 0 after swapon";
+	return lu_meminfo_kb("SwapTotal") > 0 ? NULL : "SwapTotal is 0 after swapon";
 }
 
 /* ------------------------------------------------------------ checker -- */
@@ -1993,7 +1987,7 @@ static void measure(struct acct *a)
 	/* Let freed memory settle (RCU, per-CPU lists) before reading. */
 	usleep(300000);
 	a->free_kb = lu_mem_free_kb();
-	a->shmem_kb = meminfo_kb("Shmem");
+	a->shmem_kb = lu_meminfo_kb("Shmem");
 	v = lu_stat_value(KHO_IN_STATUS, "unrestored_pages");
 	a->kho_unrestored = v < 0 ? 0 : v;
 	a->kho_out_pages = lu_stat_value(KHO_OUT_PRESERVED, "pages");

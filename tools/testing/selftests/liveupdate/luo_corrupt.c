@@ -91,13 +91,12 @@ static void damage_outgoing(const char *what, int luo, int s)
 
 int main(int argc, char **argv)
 {
-	char kinds[128] = "", *kind[8], *save = NULL;
-	int stage = lu_stage(argc, argv), n = 0, luo = -1, s = -1;
+	char kinds[128] = "", *kind[8];
+	int stage = lu_stage(argc, argv), n, luo = -1, s = -1;
 
 	ksft_print_header();
 	lu_cmdline_param("lu.luo", kinds, sizeof(kinds));
-	for (char *k = strtok_r(kinds, "+", &save); k && n < 8; k = strtok_r(NULL, "+", &save))
-		kind[n++] = k;
+	n = lu_chain_split(kinds, kind, 8);
 	if (!n)
 		ksft_exit_fail_msg("lu.luo=compatible|chain|session|released[+...] is required\n");
 	if (stage > n + 1)

@@ -51,14 +51,6 @@ static void session_name(char buf[LUO_NAME_LEN], int s)
 	snprintf(buf, LUO_NAME_LEN, NAME_FMT, s);
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void stage1(void)
 {
 	char name[LUO_NAME_LEN];
@@ -82,7 +74,7 @@ static void stage1(void)
 	}
 	luo_require(s == NR_SESSIONS, "created %d of %d sessions", s, NR_SESSIONS);
 
-	t0 = now_ms();
+	t0 = lu_now_ms();
 	for (s = 0; s < NR_SESSIONS && !ret; s++) {
 		for (i = 0; i < FILES_PER_SESSION; i++) {
 			f = test_file_create(file_value(s, i));
@@ -99,7 +91,7 @@ static void stage1(void)
 		}
 	}
 	luo_require(preserved == NR_FILES, "preserved %d of %d files in %ld ms", preserved,
-		    NR_FILES, now_ms() - t0);
+		    NR_FILES, lu_now_ms() - t0);
 
 	f = test_file_create(0);
 	ret = f < 0 ? f : luo_preserve_fd(fds[0], f, file_token(0, 0));
@@ -149,7 +141,7 @@ static void stage2(void)
 	luo_check(ok == NR_SESSIONS, "session_names_match (%d of %d)", ok, NR_SESSIONS);
 
 	/* Every file, by token; each fd closed once its value is read. */
-	t0 = now_ms();
+	t0 = lu_now_ms();
 	for (s = 0; s < NR_SESSIONS; s++) {
 		for (i = 0; i < FILES_PER_SESSION; i++) {
 			value = 0;
@@ -171,7 +163,7 @@ static void stage2(void)
 		}
 	}
 	luo_check(retrieved == NR_FILES, "retrieved %d of %d files in %ld ms", retrieved, NR_FILES,
-		  now_ms() - t0);
+		  lu_now_ms() - t0);
 	luo_check(matched == NR_FILES, "values_match (%d of %d)", matched, NR_FILES);
 
 	/* Single-shot, and nothing past the last token of a session. */
@@ -190,7 +182,7 @@ static void stage2(void)
 	luo_check(beyond == NR_SESSIONS, "no_token_beyond_the_last (%d of %d sessions)", beyond,
 		  NR_SESSIONS);
 
-	t0 = now_ms();
+	t0 = lu_now_ms();
 	for (s = 0, ok = 0; s < NR_SESSIONS; s++) {
 		ret = luo_finish(fds[s]);
 		if (!ret)
@@ -200,7 +192,7 @@ static void stage2(void)
 		close(fds[s]);
 	}
 	luo_check(ok == NR_SESSIONS, "finished %d of %d sessions in %ld ms", ok, NR_SESSIONS,
-		  now_ms() - t0);
+		  lu_now_ms() - t0);
 	close(luo);
 	ksft_finished();
 }

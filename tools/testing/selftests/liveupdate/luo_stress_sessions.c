@@ -36,14 +36,6 @@ static void session_name(char buf[LUO_NAME_LEN], int i)
 	snprintf(buf, LUO_NAME_LEN, NAME_FMT, i);
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Print one failure of a phase, unless MAX_REPORTS were printed already. */
 static void report(int *reported, const char *what, int i, int ret)
 {
@@ -83,7 +75,7 @@ static void stage1(void)
 	luo = luo_open_device();
 	luo_require(luo >= 0, "open_device (%s)", luo_strerror(luo));
 
-	t0 = now_ms();
+	t0 = lu_now_ms();
 	for (i = 0; i < NR_SESSIONS; i++) {
 		session_name(name, i);
 		fds[i] = luo_create_session(luo, name);
@@ -92,7 +84,7 @@ static void stage1(void)
 		created++;
 	}
 	luo_require(created == NR_SESSIONS, "created %d of %d sessions in %ld ms (%s)", created,
-		    NR_SESSIONS, now_ms() - t0, created < NR_SESSIONS ?
+		    NR_SESSIONS, lu_now_ms() - t0, created < NR_SESSIONS ?
 		    luo_strerror(fds[created]) : "all");
 
 	ret = check_names();
@@ -127,7 +119,7 @@ static void stage2(void)
 	luo_require(luo >= 0, "open_device (%s)", luo_strerror(luo));
 
 	/* Phase 1: retrieve every session, keeping them all open. */
-	t0 = now_ms();
+	t0 = lu_now_ms();
 	for (i = 0, ok = 0, reported = 0; i < NR_SESSIONS; i++) {
 		session_name(name, i);
 		fds[i] = luo_retrieve_session(luo, name);
@@ -137,7 +129,7 @@ static void stage2(void)
 			report(&reported, "retrieve", i, fds[i]);
 	}
 	luo_require(ok == NR_SESSIONS, "retrieved %d of %d sessions in %ld ms", ok, NR_SESSIONS,
-		    now_ms() - t0);
+		    lu_now_ms() - t0);
 
 	/* Phase 2: names. */
 	ok = check_names();
@@ -156,7 +148,7 @@ static void stage2(void)
 		close(ret);
 
 	/* Phase 3: finish every session, then let go of it. */
-	t0 = now_ms();
+	t0 = lu_now_ms();
 	for (i = 0, ok = 0, reported = 0; i < NR_SESSIONS; i++) {
 		ret = luo_finish(fds[i]);
 		if (!ret)
@@ -166,7 +158,7 @@ static void stage2(void)
 		close(fds[i]);
 	}
 	luo_check(ok == NR_SESSIONS, "finished %d of %d sessions in %ld ms", ok, NR_SESSIONS,
-		  now_ms() - t0);
+		  lu_now_ms() - t0);
 	close(luo);
 	ksft_finished();
 }
