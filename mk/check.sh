@@ -128,9 +128,11 @@ suite() {
 	# retrieve and finish failed in turn (fail-nth): each failure returns an
 	# errno and leaves nothing behind, then the operation succeeds.
 	vstep lu_fault_sweep "${VMTEST[@]}" -n lu_fault_sweep -t lu_fault_sweep -c 1
-	# memfd preservation: contents, position, seals, sparse files, THP, frozen
-	# size, accounting, 1,000 memfds.
-	vstep lu_memfd "${VMTEST[@]}" -n lu_memfd -t lu_memfd -c 1 -m 3G
+	# memfd preservation: contents, position, seals, frozen size (lu_memfd);
+	# sparse files, THP, 1,000 memfds, memory back after FINISH and
+	# unpreserve, files that are not memfds: one guest.
+	vstep lu_memfd "${VMTEST[@]}" -n lu_memfd -c 1 -m 3G \
+		-t lu_memfd,lu_memfd_sparse,lu_memfd_thp,lu_memfd_many,lu_memfd_discard,lu_memfd_unpreserve
 	# Every size (0, 1, odd, past EOF with THP), mode and exec seal; pages
 	# that were swapped out (a swap disk); writers running through
 	# reboot(KEXEC).
@@ -197,7 +199,8 @@ suite() {
 	# dashboards.
 	vstep dashboards "$LU_ROOT/dashboards/check.sh"
 	# Every reader of incoming handover data, fuzzed on the host (libFuzzer,
-	# ASan, UBSan) for 20 s a target from the committed corpus: no crash.
+	# ASan, UBSan) for 20 s a target from the committed corpus, libFuzzer's
+# seed fixed (FUZZ_SEED, default 1): no crash.
 	vstep fuzz fuzz_step
 	# Handovers damaged at random before the jump (seed 1, 6 kexecs, 2
 	# mutations each): every one rejected cleanly, nothing lost or wrong.
@@ -222,7 +225,8 @@ fuzz_step() {
 	local dir=$LU_ROOT/tools/testing/liveupdate-fuzz out=$BUILD/fuzz$VS
 
 	make -s -C "$dir" KSRC="$SRC" OUTPUT="$out" all &&
-	"$LU_ROOT/mk/untraced.sh" "$dir/run.sh" -k "$SRC" -o "$out" -s "${FUZZ_S:-20}"
+	"$LU_ROOT/mk/untraced.sh" "$dir/run.sh" -k "$SRC" -o "$out" -s "${FUZZ_S:-20}" \
+		-r "${FUZZ_SEED:-1}"
 }
 
 # The debug kernel and its initramfs, as a step of the normal run.
