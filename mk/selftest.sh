@@ -17,11 +17,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 chmod 755 "$tmp"
 
-n=0 bad=0
-ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; bad=$((bad + 1)); fi
-}
+. "$MK/tap.sh"
+ok() { tap_result "$@"; }
 # expect NAME RC PATTERN OUTPUT: exit status RC and PATTERN in OUTPUT
 expect() {
 	local rc=0
@@ -30,8 +27,7 @@ expect() {
 	ok $rc "$1"
 }
 
-echo "TAP version 13"
-echo "1..28"
+tap_header 28
 
 # A fake kernel tree and repository for the patch and overlay machinery.
 fake_setup() {
@@ -200,5 +196,4 @@ kmemleak|kmemleak: 2 new suspected memory leaks (see /sys/kernel/debug/kmemleak)
 warn_on|WARNING: CPU: 1 PID: 1 at kernel/liveupdate/luo_core.c:80 luo_init+0x1/0x2
 SPLATS
 
-echo "# $((n - bad)) of $n host self-tests passed"
-[ $bad = 0 ]
+tap_end

@@ -18,12 +18,9 @@ src=$(cd "$here/.." && pwd)
 util=$here/../../testing/selftests/liveupdate/lu_keep_util.h
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0 failed=0
+. "$here/../../../mk/tap.sh"
 
-ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
-}
+ok() { tap_result "$@"; }
 
 # expect NAME STATUS MESSAGE COMMAND...: exit status and a line of stderr.
 expect() {
@@ -93,6 +90,4 @@ make -s -C "$src" OUTPUT="$tmp/build" install DESTDIR="$tmp/root" PREFIX=/usr > 
 	"$tmp/root/usr/sbin/lu-keep" --help | grep -q '^usage: lu-keep run'
 ok $? "make install: /usr/sbin/lu-keep and man8/lu-keep.8 ($(head -c 200 "$tmp/inst"))"
 
-echo "1..$n"
-echo "# $((n - failed)) passed, $failed failed"
-[ $failed = 0 ]
+tap_end

@@ -1,5 +1,5 @@
 #!/bin/bash
-# SPDX-License-Identifier: GPL-2.0
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
 # Tests of "lu-trace kho" against fake KHO debugfs directories.
 #
@@ -38,28 +38,9 @@ if "$CC" "${CFLAGS[@]}" -fsanitize=address,undefined -fno-sanitize-recover=all \
 	asan=$tmp/kho-asan
 fi
 
-n=0
-failed=0
-
-ok()
-{
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-
-# not_ok DESC [DETAIL...]
-not_ok()
-{
-	local line
-
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $1"
-	shift
-	for line in "$@"; do
-		printf '%s\n' "$line" | sed 's/^/#   /'
-	done
-}
+. "$here/../../../mk/tap.sh"
+ok() { tap_ok "$1"; }
+not_ok() { tap_not_ok "$@"; }
 
 # run ARGS...: run "lu-trace kho ARGS", keep $rc, $tmp/stdout and $tmp/stderr
 run()
@@ -423,8 +404,7 @@ if [[ $(id -u) == 0 ]]; then
 	expect "permission denied: not root" 1 "" \
 		"lu-trace kho: $D/out: Permission denied: must be run as root"
 else
-	n=$((n + 1))
-	echo "ok $n - permission denied: not root # SKIP needs root"
+	tap_skip "permission denied: not root" "needs root"
 fi
 
 # Command line ------------------------------------------------------------
@@ -471,9 +451,4 @@ else
 	not_ok "damaged FDT bytes: a report or an error, never a crash" "$bad"
 fi
 
-echo "1..$n"
-if ((failed)); then
-	echo "# $failed of $n failed"
-	exit 1
-fi
-echo "# all $n passed"
+tap_end

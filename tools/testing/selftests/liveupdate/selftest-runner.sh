@@ -23,13 +23,11 @@ VMTEST=$(dirname "$0")/vmtest.sh
 T=lu_runner_selftest
 
 # case NAME EXPECT(PASS|FAIL) PATTERN [vmtest args...]
-n=0 bad=0
-echo "TAP version 13"
-echo "1..6"
+. "$(dirname "$0")/../../../../mk/tap.sh"
+tap_header 6
 run_case() {
 	local mode=$1 expect=$2 pattern=$3 out rc verdict
 	shift 3
-	n=$((n + 1))
 	out=$("$VMTEST" -k "$KERNEL" -i "$INITRD" -o "$OUTDIR" -n "runner-$mode" -t $T -c 1 \
 		-a "lu.selftest=$mode" "$@" 2>&1)
 	rc=$?
@@ -37,13 +35,11 @@ run_case() {
 	verdict=PASS
 	[ $rc = 0 ] || verdict=FAIL
 	if [ $verdict != "$expect" ]; then
-		echo "not ok $n runner_$mode # expected $expect, runner said $verdict (exit $rc)"
-		bad=$((bad + 1))
+		tap_not_ok "runner_$mode: expected $expect, runner said $verdict (exit $rc)"
 	elif ! grep -qF -- "$pattern" <<< "$out"; then
-		echo "not ok $n runner_$mode # $verdict as expected, but without: $pattern"
-		bad=$((bad + 1))
+		tap_not_ok "runner_$mode: $verdict as expected, but without: $pattern"
 	else
-		echo "ok $n runner_$mode # $verdict: $pattern"
+		tap_ok "runner_$mode: $verdict: $pattern"
 	fi
 }
 
@@ -56,5 +52,4 @@ run_case nokexec FAIL "FAIL      stage 2: marker LU-STAGE-BEGIN stage=2/2 never 
 run_case hang FAIL "killed (hung guest)" -T "${HANG_TIMEOUT:-30}" -a "lu.selftest=hang lu.timeout=100000"
 # Every test passes, but the kernel log has a lockdep report.
 run_case splat FAIL "kernel splat in boot 2: WARNING: possible circular locking dependency detected"
-echo "# $((n - bad)) of $n runner cases behaved"
-[ $bad = 0 ]
+tap_end
