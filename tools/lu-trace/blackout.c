@@ -21,9 +21,6 @@ const char *const lu_stamp_names[LU_NR_STAMPS] = {
 	"first_retrieve", "finished",
 };
 
-const char *const lu_phase_names[LU_NR_PHASES] = {
-	"freeze", "serialize", "shutdown", "jump", "kho", "boot", "userspace", "restore",
-};
 
 static const char *const phase_help[LU_NR_PHASES] = {
 	"freeze every preserved file",

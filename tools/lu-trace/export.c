@@ -1366,16 +1366,11 @@ static error_t export_parse(int key, char *arg, struct argp_state *state)
 		a->textfile = arg;
 		break;
 	case 'i':
-		a->interval = strtod(arg, &end);
-		if (errno || *end || end == arg || !(a->interval >= 0.1 && a->interval <= 86400))
-			argp_error(state, "invalid interval '%s' (0.1 to 86400 seconds)", arg);
+		a->interval = lu_arg_seconds(state, arg, "interval", 0.1, 86400);
 		a->interval_set = true;
 		break;
 	case OPT_MAX_SESSIONS:
-		v = strtoul(arg, &end, 10);
-		if (errno || *end || *arg < '0' || *arg > '9' || !v || v > 100000)
-			argp_error(state, "invalid session count '%s'", arg);
-		a->max_sessions = v;
+		a->max_sessions = lu_arg_count(state, arg, "session count", 100000);
 		break;
 	case OPT_ONCE:
 		a->once = true;

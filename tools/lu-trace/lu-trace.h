@@ -7,6 +7,7 @@
 #ifndef __LU_TRACE_TOOL_H
 #define __LU_TRACE_TOOL_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <linux/types.h>
@@ -113,7 +114,22 @@ void lu_json_str(FILE *f, const char *s);
 __u64 lu_now_ns(int clock);
 const char *lu_errno_name(int err);
 void lu_install_signals(void);
-extern volatile bool lu_exiting;
+
+/*
+ * The options several commands share, parsed one way: a session name (-s),
+ * a positive number of seconds (no more than @max if @max > 0, at least
+ * @min) and a count of at least 1 (no more than @max if @max > 0). A bad
+ * one is an argp_error() naming @what, which exits with status 64.
+ */
+#define LU_MAX_SESSIONS	(1U << 20)	/* -m: at most this many sessions tracked */
+
+struct argp_state;
+const char *lu_arg_session(struct argp_state *state, const char *arg);
+double lu_arg_seconds(struct argp_state *state, const char *arg, const char *what, double min,
+		      double max);
+unsigned long lu_arg_count(struct argp_state *state, const char *arg, const char *what,
+			   unsigned long max);
+extern volatile sig_atomic_t lu_exiting;
 
 /* Subcommands. */
 int cmd_top(int argc, char **argv);

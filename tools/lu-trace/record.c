@@ -127,32 +127,24 @@ static const struct argp_option record_opts[] = {
 static error_t record_parse(int key, char *arg, struct argp_state *state)
 {
 	struct record_args *a = state->input;
-	char *end;
 
-	errno = 0;
 	switch (key) {
 	case 'o':
 		a->output = arg;
 		break;
 	case 's':
-		if (!*arg || strlen(arg) >= LU_NAME_LEN)
-			argp_error(state, "invalid session name '%s'", arg);
-		a->session = arg;
+		a->session = lu_arg_session(state, arg);
 		break;
 	case 'd':
-		a->duration = strtod(arg, &end);
-		if (errno || *end || a->duration <= 0)
-			argp_error(state, "invalid duration '%s'", arg);
+		a->duration = lu_arg_seconds(state, arg, "duration", 0, 0);
 		break;
 	case 'b':
-		a->buffer_kb = strtoul(arg, &end, 10);
-		if (errno || *end || !a->buffer_kb || (a->buffer_kb & (a->buffer_kb - 1)))
+		a->buffer_kb = lu_arg_count(state, arg, "buffer size", 1U << 20);
+		if (a->buffer_kb & (a->buffer_kb - 1))
 			argp_error(state, "invalid buffer size '%s' (a power of 2)", arg);
 		break;
 	case 'm':
-		a->max_sessions = strtoul(arg, &end, 10);
-		if (errno || *end || !a->max_sessions)
-			argp_error(state, "invalid session count '%s'", arg);
+		a->max_sessions = lu_arg_count(state, arg, "session count", LU_MAX_SESSIONS);
 		break;
 	case 'k':
 		a->kho_blocks = true;
@@ -880,6 +872,21 @@ int cmd_report(int argc, char **argv)
 /* ---------------------------------------------------------------------- */
 
 /*
+ * Clock arithmetic on what a recording says, which is untrusted: two's
+ * complement, wrapping instead of overflowing (a damaged recording gives a
+ * timeline with nonsense times, never undefined behaviour).
+ */
+static __s64 ns_add(__s64 a, __s64 b)
+{
+	return (__s64)((__u64)a + (__u64)b);
+}
+
+static __s64 ns_sub(__s64 a, __s64 b)
+{
+	return (__s64)((__u64)a - (__u64)b);
+}
+
+/*
  * Put every segment on the clock of the newest boot: each boot's blackout
  * says where the previous kernel's CLOCK_MONOTONIC (prev_mono_ns) and its
  * own (mono_ns) were at the same instant, reboot. Segments of a boot with
@@ -907,11 +914,11 @@ static void align_segments(struct recordings *rs)
 			}
 		if (next && next->blackout.present && strcmp(next->blackout.state, "none") &&
 		    next->blackout.updates == g->blackout.updates + 1)
-			g->offset_ns = next->offset_ns + next->blackout.mono_ns -
-				       next->blackout.prev_mono_ns;
+			g->offset_ns = ns_sub(ns_add(next->offset_ns, next->blackout.mono_ns),
+					      next->blackout.prev_mono_ns);
 		else
-			g->offset_ns = (__s64)(g->hdr.start_real_ns - g->hdr.start_mono_ns) -
-				       (__s64)(ref->hdr.start_real_ns - ref->hdr.start_mono_ns);
+			g->offset_ns = ns_sub((__s64)(g->hdr.start_real_ns - g->hdr.start_mono_ns),
+					      (__s64)(ref->hdr.start_real_ns - ref->hdr.start_mono_ns));
 	}
 }
 
@@ -952,13 +959,13 @@ static int write_timeline(FILE *f, struct recordings *rs)
 
 	align_segments(rs);
 	for (size_t i = 0; i < rs->nr; i++) {
-		__s64 start = (__s64)rs->seg[i].hdr.start_mono_ns + rs->seg[i].offset_ns;
+		__s64 start = ns_add((__s64)rs->seg[i].hdr.start_mono_ns, rs->seg[i].offset_ns);
 
 		if (start < base)
 			base = start;
 		for (size_t j = 0; j < rs->seg[i].nr_events; j++) {
 			const struct lu_event *e = &rs->seg[i].events[j];
-			__s64 t = (__s64)(e->ts_ns - e->duration_ns) + rs->seg[i].offset_ns;
+			__s64 t = ns_add((__s64)(e->ts_ns - e->duration_ns), rs->seg[i].offset_ns);
 
 			if (t < base)
 				base = t;
@@ -979,10 +986,10 @@ static int write_timeline(FILE *f, struct recordings *rs)
 
 		fprintf(f, ",\n{\"name\": \"recording %s (boot %.8s)\", \"ph\": \"i\", \"s\": \"g\", \"pid\": 1, \"tid\": 2, \"ts\": %.3f}",
 			g->hdr.release, g->hdr.boot_id,
-			us((__s64)g->hdr.start_mono_ns + g->offset_ns - base));
+			us(ns_sub(ns_add((__s64)g->hdr.start_mono_ns, g->offset_ns), base)));
 		for (size_t j = 0; j < g->nr_events; j++) {
 			const struct lu_event *e = &g->events[j];
-			__s64 end = (__s64)e->ts_ns + g->offset_ns - base;
+			__s64 end = ns_sub(ns_add((__s64)e->ts_ns, g->offset_ns), base);
 			int tid = e->session_id ? track_of(&tracks, &nr_tracks, e) : 2;
 			const char *name = lu_ev_names[e->type < LU_EV_NR ? e->type : 0];
 
@@ -992,7 +999,7 @@ static int write_timeline(FILE *f, struct recordings *rs)
 			}
 			if (e->duration_ns)
 				fprintf(f, ",\n{\"name\": \"%s\", \"cat\": \"liveupdate\", \"ph\": \"X\", \"pid\": 1, \"tid\": %d, \"ts\": %.3f, \"dur\": %.3f",
-					name, tid, us(end - (__s64)e->duration_ns), us(e->duration_ns));
+					name, tid, us(ns_sub(end, (__s64)e->duration_ns)), us(e->duration_ns));
 			else
 				fprintf(f, ",\n{\"name\": \"%s\", \"cat\": \"liveupdate\", \"ph\": \"i\", \"s\": \"t\", \"pid\": 1, \"tid\": %d, \"ts\": %.3f",
 					name, tid, us(end));

@@ -157,29 +157,19 @@ static const struct argp_option top_opts[] = {
 static error_t top_parse(int key, char *arg, struct argp_state *state)
 {
 	struct top_args *a = state->input;
-	char *end;
 
-	errno = 0;
 	switch (key) {
 	case 'i':
-		a->interval = strtod(arg, &end);
-		if (errno || *end || a->interval <= 0)
-			argp_error(state, "invalid interval '%s'", arg);
+		a->interval = lu_arg_seconds(state, arg, "interval", 0, 0);
 		break;
 	case 'n':
-		a->count = strtol(arg, &end, 10);
-		if (errno || *end || a->count <= 0)
-			argp_error(state, "invalid count '%s'", arg);
+		a->count = lu_arg_count(state, arg, "count", 1000000);
 		break;
 	case 's':
-		if (!*arg || strlen(arg) >= LU_NAME_LEN)
-			argp_error(state, "invalid session name '%s'", arg);
-		a->session = arg;
+		a->session = lu_arg_session(state, arg);
 		break;
 	case 'm':
-		a->max_sessions = strtoul(arg, &end, 10);
-		if (errno || *end || !a->max_sessions)
-			argp_error(state, "invalid session count '%s'", arg);
+		a->max_sessions = lu_arg_count(state, arg, "session count", LU_MAX_SESSIONS);
 		break;
 	case 'C':
 		a->no_clear = true;

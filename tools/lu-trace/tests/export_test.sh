@@ -49,34 +49,10 @@ cleanup()
 }
 trap cleanup EXIT
 
-n=0
-failed=0
-
-ok()
-{
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-
-# not_ok DESC [DETAIL...]
-not_ok()
-{
-	local line
-
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $1"
-	shift
-	for line in "$@"; do
-		printf '%s\n' "$line" | head -20 | sed 's/^/#   /'
-	done
-}
-
-skip()
-{
-	n=$((n + 1))
-	echo "ok $n - # SKIP $1"
-}
+. "$here/../../../mk/tap.sh"
+ok() { tap_ok "$1"; }
+not_ok() { tap_not_ok "$@"; }
+skip() { tap_skip "$1" "not available here"; }
 
 # pycheck DESC ARGS...: "check.py ARGS" passes
 pycheck()
@@ -174,40 +150,20 @@ forget()
 
 # Build ------------------------------------------------------------------
 
-# The tables and lu_errno_name() of the real tool, not copies of them.
-extract()
-{
-	local file=$1 start=$2 end=$3 out
-
-	out=$(awk -v s="$start" -v e="$end" '$0 ~ s { p = 1 } p { print } p && $0 ~ e { exit }' \
-		"$file")
-	if [[ -z $out ]]; then
-		echo "export_test: cannot find /$start/ in $file" >&2
-		exit 1
-	fi
-	printf '%s\n' "$out"
-}
-{
-	printf '#include <errno.h>\n#include <stdio.h>\n#include "lu-trace.h"\n'
-	extract "$src/lu-trace.c" '^const char \*const lu_op_names\[' '};[[:space:]]*$'
-	extract "$src/lu-trace.c" '^const char \*const lu_step_names\[' '^};'
-	extract "$src/blackout.c" '^const char \*const lu_phase_names\[' '^};'
-	extract "$src/lu-trace.c" '^const char \*lu_errno_name\(int err\)$' '^}$'
-} >"$tmp/names.c"
 version=$(sed -n 's/^#define LU_TRACE_VERSION[[:space:]]*"\(.*\)"$/\1/p' "$src/lu-trace.h")
 
 # build OUT EXPORT_C [CFLAGS...]
 build()
 {
 	"$CC" "${CFLAGS[@]}" "${@:3}" "${INCLUDES[@]}" "$2" "$here/export/stubs.c" \
-		"$here/export/main.c" "$tmp/names.c" -o "$1"
+		"$here/export/main.c" "$src/util.c" -o "$1"
 }
 
 if out=$(build "$tmp/export-test" "$EXPORT_C" 2>&1); then
 	ok "export.c builds with -Wall -Wextra -Werror"
 else
 	not_ok "export.c builds with -Wall -Wextra -Werror" "$out"
-	echo "1..$n"
+	tap_end
 	exit 1
 fi
 bin=$tmp/export-test
@@ -474,7 +430,7 @@ srv=$!
 pids+=("$srv")
 if ! wait_port "$port"; then
 	not_ok "HTTP server starts" "$(cat "$tmp/http.err")"
-	echo "1..$n"
+	tap_end
 	exit 1
 fi
 if [[ $(cat "$tmp/http.out") == "lu-trace export: serving http://127.0.0.1:$port/metrics" ]]; then
@@ -654,9 +610,4 @@ else
 		"$(cat "$tmp/http.err")"
 fi
 
-echo "1..$n"
-if ((failed)); then
-	echo "# $failed of $n failed"
-	exit 1
-fi
-echo "# all $n passed"
+tap_end

@@ -16,7 +16,7 @@ REC=${2:-}
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0 failed=0
+. "$here/../../../mk/tap.sh"
 
 # expect NAME STATUS MESSAGE COMMAND...: exit status and a line of stderr.
 expect() {
@@ -24,12 +24,10 @@ expect() {
 	shift 3
 	"$@" > "$tmp/out" 2> "$tmp/err"
 	rc=$?
-	n=$((n + 1))
 	if [ "$rc" = "$status" ] && grep -qF -- "$msg" "$tmp/err"; then
-		echo "ok $n - $name"
+		tap_ok "$name"
 	else
-		echo "not ok $n - $name (exit $rc, want $status; stderr: $(head -c 300 "$tmp/err"))"
-		failed=$((failed + 1))
+		tap_not_ok "$name (exit $rc, want $status; stderr: $(head -c 300 "$tmp/err"))"
 	fi
 }
 
@@ -60,6 +58,20 @@ expect "report of a missing file" 1 "lu-trace report: $tmp/none: No such file or
 expect "report without a file" 64 "no recording given" "$LU" report
 expect "record without -o" 64 "no output file" "$LU" record
 expect "unknown command" 1 "lu-trace: unknown command 'frobnicate'" "$LU" frobnicate
+# The shared option parsers (util.c): status 64, the option and why.
+expect "top -i 0" 64 "lu-trace top: invalid interval '0'" "$LU" top -i 0
+expect "top -n 0" 64 "lu-trace top: invalid count '0' (1 to 1000000)" "$LU" top -n 0
+expect "top -s ''" 64 "lu-trace top: invalid session name ''" "$LU" top -s ""
+expect "top -s of 64 characters" 64 "invalid session name" "$LU" top -s "$(printf 'x%.0s' {1..64})"
+expect "record -d -1" 64 "lu-trace record: invalid duration '-1'" "$LU" record -o "$tmp/z" -d -1
+expect "record -b 3" 64 "invalid buffer size '3' (a power of 2)" "$LU" record -o "$tmp/z" -b 3
+expect "record -m past the limit" 64 "invalid session count '2000000' (1 to 1048576)" \
+	"$LU" record -o "$tmp/z" -m 2000000
+expect "record -m +5" 64 "invalid session count '+5'" "$LU" record -o "$tmp/z" -m +5
+expect "export -i out of range" 64 "invalid interval '0.01' (0.1 to 86400 seconds)" \
+	"$LU" export -t "$tmp/m.prom" -i 0.01
+expect "export --max-sessions 0" 64 "invalid session count '0' (1 to 100000)" \
+	"$LU" export --once --max-sessions 0
 
 if [ -n "$REC" ] && [ -r "$REC" ]; then
 	size=$(stat -c %s "$REC")
@@ -73,7 +85,25 @@ if [ -n "$REC" ] && [ -r "$REC" ]; then
 		"$LU" timeline -o /nonexistent/t.json "$REC"
 fi
 
-echo "# lu-trace host checks: $n, failed $failed"
-"$here/kho_test.sh" || failed=$((failed + 1))
-"$here/export_test.sh" || failed=$((failed + 1))
-[ "$failed" = 0 ]
+# The man page: renders without warnings, has OPTIONS and EXAMPLES, and
+# its OPTIONS section names every long option of every command.
+LC_ALL=C MANWIDTH=80 man --warnings -l "$here/../lu-trace.8" > "$tmp/man.txt" 2> "$tmp/man.err"
+[ $? = 0 ] && [ ! -s "$tmp/man.err" ] && grep -q '^OPTIONS' "$tmp/man.txt" &&
+	grep -q '^EXAMPLES' "$tmp/man.txt"
+tap_result $? "lu-trace.8 renders without warnings, with OPTIONS and EXAMPLES" \
+	"$(head -c 300 "$tmp/man.err")"
+sed -n '/^OPTIONS/,/^[A-Z]/p' "$tmp/man.txt" > "$tmp/man.opts"
+missing=
+for cmd in top record report timeline blackout kho export; do
+	for opt in $("$LU" "$cmd" --help 2> /dev/null | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+		grep -qF -- "$opt" "$tmp/man.opts" || missing+=" $cmd $opt"
+	done
+done
+[ -z "$missing" ]
+tap_result $? "lu-trace.8 OPTIONS documents every option of every command (missing:${missing:- none})"
+
+tap_end
+rc=$?
+"$here/kho_test.sh" || rc=1
+"$here/export_test.sh" || rc=1
+exit $rc

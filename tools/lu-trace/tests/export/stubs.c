@@ -2,10 +2,9 @@
 /*
  * Copyright (C) 2026 The Live Update for Linux 6.12 authors
  *
- * export_test: stand-ins for what export.c uses from lu-trace.c and
- * blackout.c, serving the made-up data of lu_test. The name tables and
- * lu_errno_name() are not here: export_test.sh copies them from the real
- * sources.
+ * export_test: stand-ins for what export.c uses from bpf.c and blackout.c,
+ * serving the made-up data of lu_test. What it uses from util.c (the name
+ * tables, lu_errno_name(), the signals) is linked as it is.
  *
  * Environment:
  *   LU_EXPORT_TEST_BPF_FAIL=MSG   lu_bpf_start() fails with "lu-trace CMD: MSG"
@@ -13,15 +12,12 @@
  *   LU_EXPORT_TEST_TICK=1         every read adds the read count to the drops
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lu-trace.h"
 #include "test.h"
 
-bool lu_verbose;
-volatile bool lu_exiting;
 struct lu_export_test lu_test;
 
 struct lu_trace_bpf {
@@ -91,17 +87,4 @@ int lu_blackout_read(struct lu_blackout *b, char *text, size_t len)
 	if (text && len)
 		text[0] = '\0';
 	return lu_test.blackout_err;
-}
-
-static void on_signal(int sig)
-{
-	lu_exiting = true;
-}
-
-void lu_install_signals(void)
-{
-	struct sigaction sa = { .sa_handler = on_signal };
-
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 }

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Test driver for lu-trace kho: "kho-test kho [OPTIONS]" runs cmd_kho() the
  * way "lu-trace kho [OPTIONS]" does.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * mkfdt: write a KHO root tree ("kho-v2") for the tests of lu-trace kho,
  * with libfdt's sequential-write API, correct or damaged on request.
