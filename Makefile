@@ -127,9 +127,10 @@ FUZZ := tools/testing/liveupdate-fuzz
 FUZZ_S ?= 60
 FUZZ_T ?=
 FUZZ_NICE ?= 0
+FUZZ_SEED ?= 0
 fuzz:
 	@mk/kernel-tree.sh extract
-	@$(FUZZ)/run.sh -k $(BUILD)/src/linux -o $(BUILD)/fuzz -s $(FUZZ_S) -n $(FUZZ_NICE) \
+	@$(FUZZ)/run.sh -k $(BUILD)/src/linux -o $(BUILD)/fuzz -s $(FUZZ_S) -n $(FUZZ_NICE) -r $(FUZZ_SEED) \
 		$(if $(FUZZ_T),-t $(FUZZ_T))
 
 fuzz-seeds: initramfs

@@ -4,7 +4,11 @@
 # Build the fuzz targets and run each for a while on its corpus; print
 # execs, coverage and crashes per target and write them as JSON.
 #
-#   run.sh -k KSRC -o OUTDIR [-s SECONDS] [-t TARGET[,TARGET]] [-n NICE]
+#   run.sh -k KSRC -o OUTDIR [-s SECONDS] [-t TARGET[,TARGET]] [-n NICE] [-r SEED]
+#
+# -r SEED fixes libFuzzer's random seed (0, the default: a new one each
+# run): a run then explores the same sequence of inputs every time, as far
+# as its time allows, so what it finds is found again (make check uses 1).
 #
 # KSRC is the extracted 6.12 tree (lib/xxhash.c, libfdt). Each target starts
 # from the committed corpus (corpus/<target>: real seeds, hand-made ones and
@@ -16,20 +20,22 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-ksrc='' out='' secs=60 only='' nice_n=0
-while getopts k:o:s:t:n: opt; do
+ksrc='' out='' secs=60 only='' nice_n=0 seed=0
+while getopts k:o:s:t:n:r: opt; do
 	case $opt in
 	k) ksrc=$OPTARG ;;
 	o) out=$OPTARG ;;
 	s) secs=$OPTARG ;;
 	t) only=${OPTARG//,/ } ;;
 	n) nice_n=$OPTARG ;;
-	*) echo "usage: $0 -k KSRC -o OUTDIR [-s SECONDS] [-t TARGETS] [-n NICE]" >&2; exit 2 ;;
+	r) seed=$OPTARG ;;
+	*) echo "usage: $0 -k KSRC -o OUTDIR [-s SECONDS] [-t TARGETS] [-n NICE] [-r SEED]" >&2; exit 2 ;;
 	esac
 done
 [ -n "$ksrc" ] && [ -n "$out" ] || { echo "usage: $0 -k KSRC -o OUTDIR [-s SECONDS]" >&2; exit 2; }
 [ -f "$ksrc/lib/xxhash.c" ] || { echo "error: $ksrc is not an extracted kernel tree" >&2; exit 2; }
 [[ $secs =~ ^[0-9]+$ ]] && [ "$secs" -gt 0 ] || { echo "error: bad seconds: $secs" >&2; exit 2; }
+[[ $seed =~ ^[0-9]+$ ]] || { echo "error: bad seed: $seed" >&2; exit 2; }
 mkdir -p "$out" || exit 2
 out=$(cd "$out" && pwd)
 
@@ -58,6 +64,7 @@ for t in $targets; do
 	# A crash input is a regression for as long as it is in corpus/$t.
 	t0=$(date +%s)
 	nice -n "$nice_n" "$out/fuzz_$t" -max_total_time="$secs" -timeout=30 -rss_limit_mb=2048 \
+		$( [ "$seed" = 0 ] || echo "-seed=$seed" ) \
 		-print_final_stats=1 -artifact_prefix="$art/" "$work" "$here/corpus/$t" > "$log" 2>&1
 	rc=$?
 	elapsed=$(( $(date +%s) - t0 ))
