@@ -328,6 +328,8 @@ static int kho_prop_u64(const char *path, const void *fdt, int off, const char *
 	return 0;
 }
 
+#define KHO_FDT_VERSION		17	/* fdt_create()'s, in the kernel's libfdt */
+
 static int kho_check_fdt(const char *path, const char *fdt, size_t len, const char **version)
 {
 	char show[KHO_SHOW_MAX];
@@ -339,6 +341,14 @@ static int kho_check_fdt(const char *path, const char *fdt, size_t len, const ch
 	err = fdt_check_header(fdt);
 	if (err)
 		return kho_err("%s: corrupt FDT: bad header: %s", path, fdt_strerror(err));
+	/*
+	 * The kernel writes version 17. Older ones lay out the structure block
+	 * differently, and Debian's libfdt 1.6.1 dereferences NULL checking one
+	 * (fdt_check_full() of a version 7 tree: found by fuzz_lutrace_kho).
+	 */
+	if (fdt_version(fdt) < KHO_FDT_VERSION)
+		return kho_err("%s: corrupt FDT: version %u, older than the %d the kernel writes",
+			       path, fdt_version(fdt), KHO_FDT_VERSION);
 	if (fdt_totalsize(fdt) > len)
 		return kho_err("%s: corrupt FDT: totalsize %u is larger than the file (%zu bytes)",
 			       path, fdt_totalsize(fdt), len);
