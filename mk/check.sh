@@ -200,7 +200,7 @@ suite() {
 	vstep dashboards "$LU_ROOT/dashboards/check.sh"
 	# Every reader of incoming handover data, fuzzed on the host (libFuzzer,
 	# ASan, UBSan) for 20 s a target from the committed corpus, libFuzzer's
-# seed fixed (FUZZ_SEED, default 1): no crash.
+	# seed fixed (FUZZ_SEED, default 1): no crash.
 	vstep fuzz fuzz_step
 	# Handovers damaged at random before the jump (seed 1, 6 kexecs, 2
 	# mutations each): every one rejected cleanly, nothing lost or wrong.
