@@ -12,7 +12,9 @@
 # Each mutation the old kernel logged ("liveupdate: test damage I/N:
 # FORMAT: ...") is matched with what the next boot rejected: its format's
 # own rejection, or a wider one that covers it (the whole handover, all of
-# LUO's state, the session it belongs to). The table counts, per format,
+# LUO's state, the session it belongs to, the memfd it belongs to: a memfd's
+# description and folio records are matched by the description's physical
+# address, which both kernels log). The table counts, per format,
 # mutations tried, rejected cleanly, and anything else; JSON in
 # $BUILD/damage/results.json.
 #
@@ -44,35 +46,44 @@ for seed in $seeds; do
 		failed=$((failed + 1))
 		echo "  replay: make damage DAMAGE_SEEDS=$seed DAMAGE_CYCLES=$cycles DAMAGE_COUNT=$count"
 	fi
-	# One line per mutation: seed, boot, format, verdict.
+	# One line per mutation: seed, boot, format, verdict, owner (the
+	# physical address of a memfd's description, for its parts).
 	tr -d '\r' < "$OUT/$name.console" | awk -v seed="$seed" -v stagefail="$(
 		grep -oE 'lu:lu_damage:stage[0-9]+: not ok' "$OUT/$name.verdict" |
 		grep -oE '[0-9]+' | tr '\n' ' ')" '
-	function covers(f, b) {
+	function covers(f, b, o) {
 		if (kho[b]) return 1
 		if (f ~ /^kho-/) return 0
 		if (luo[b] && f != "blackout") return 1
 		if (sess[b] && (f == "luo-files" || f ~ /^memfd-/)) return 1
+		# A memfd rejected for any reason covers all of its own damage.
+		if (o != "") return mrej[b, o]
 		return own[b, f]
 	}
 	BEGIN { n = split(stagefail, sf, " "); for (i = 1; i <= n; i++) bad[sf[i]] = 1 }
 	/Linux version / { boot++ }
 	/liveupdate: test damage [0-9]+\/[0-9]+: / {
 		f = $0; sub(/.*test damage [0-9]+\/[0-9]+: /, "", f); sub(/:.*/, "", f)
-		m[++nm] = f; mb[nm] = boot
+		o = f; if (!sub(/.* of /, "", o)) o = ""
+		sub(/ of .*/, "", f)
+		m[++nm] = f; mo[nm] = o; mb[nm] = boot
 	}
 	/KHO: invalid handover/ { kho[boot] = 1 }
 	/liveupdate: (corrupt|incompatible) live update state/ { luo[boot] = 1 }
 	/dropping (this|that) session/ { sess[boot] = 1; own[boot, "luo-files"] = 1 }
 	/kho_block: restore of/ { own[boot, "luo-sessions"] = 1 }
+	/memfd_luo: preserved memfd at 0x[0-9a-f]+/ {
+		a = $0; sub(/.*preserved memfd at /, "", a); sub(/[^0-9a-fx].*/, "", a)
+		mrej[boot, a] = 1
+	}
 	/memfd_luo: preserved memfd.*(descr|hash)/ { own[boot, "memfd-desc"] = 1 }
 	/memfd_luo: preserved memfd.*(folio records)/ { own[boot, "memfd-records"] = 1 }
 	/invalid blackout record/ { own[boot, "blackout"] = 1 }
 	END {
 		for (i = 1; i <= nm; i++) {
 			b = mb[i] + 1
-			v = bad[b] ? "other" : covers(m[i], b) ? "rejected" : "other"
-			printf "%s\t%d\t%s\t%s\n", seed, mb[i], m[i], v
+			v = bad[b] ? "other" : covers(m[i], b, mo[i]) ? "rejected" : "other"
+			printf "%s\t%d\t%s\t%s\t%s\n", seed, mb[i], m[i], v, mo[i]
 		}
 	}' >> "$OUT/mutations.tsv"
 done
@@ -84,7 +95,7 @@ awk -F'\t' '{ t[$3]++; if ($4 == "rejected") r[$3]++; else o[$3]++; T++; if ($4 
 		printf "  %-16s %8d %10d %8d\n", "total", T, R, O
 	}' "$OUT/mutations.tsv" | sort -k1,1 | awk '/total/ { last = $0; next } { print } END { print last }'
 awk -F'\t' 'BEGIN { printf "{\"mutations\": [" }
-	{ printf "%s{\"seed\": %s, \"boot\": %s, \"format\": \"%s\", \"verdict\": \"%s\"}", (NR > 1 ? ", " : ""), $1, $2, $3, $4 }
+	{ printf "%s{\"seed\": %s, \"boot\": %s, \"format\": \"%s\", \"verdict\": \"%s\"%s}", (NR > 1 ? ", " : ""), $1, $2, $3, $4, ($5 != "" ? ", \"owner\": \"" $5 "\"" : "") }
 	END { printf "]}\n" }' "$OUT/mutations.tsv" > "$OUT/results.json"
 other=$(awk -F'\t' '$4 != "rejected"' "$OUT/mutations.tsv" | wc -l)
 tried=$(wc -l < "$OUT/mutations.tsv")

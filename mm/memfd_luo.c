@@ -391,8 +391,8 @@ static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
 	ml->ser->nr_folios = ml->nr_folios;
 	ml->ser->hash = memfd_luo_ser_hash(ml->ser);
 	memfd_luo_test_corrupt(ml->ser, &ml->records, ml->nr_folios);
-	liveupdate_test_region("memfd-desc", ml->ser, sizeof(*ml->ser));
-	liveupdate_test_chain("memfd-records", &ml->records);
+	liveupdate_test_region("memfd-desc", ml->ser, sizeof(*ml->ser), ml->ser);
+	liveupdate_test_chain("memfd-records", &ml->records, ml->ser);
 	return 0;
 }
 
@@ -466,7 +466,7 @@ static int memfd_luo_in_load(struct memfd_luo_in *in, u64 data)
 		page = PAGE_ALIGNED(data) && pfn_valid(PHYS_PFN(data)) ?
 		       kho_restore_pages(data, 1) : NULL;
 		if (!page) {
-			pr_err("preserved memfd: description at %#llx missing\n", data);
+			pr_err("preserved memfd at %#llx: description missing\n", data);
 			return -EINVAL;
 		}
 		in->ser = page_address(page);
@@ -474,7 +474,7 @@ static int memfd_luo_in_load(struct memfd_luo_in *in, u64 data)
 	ser = in->ser;
 	why = memfd_luo_check_desc(ser);
 	if (why && ser->hash != memfd_luo_ser_hash(ser)) {
-		pr_err("preserved memfd: %s\n", why);
+		pr_err("preserved memfd at %#llx: %s\n", data, why);
 		return -EINVAL;
 	}
 	/* Before the records are claimed: running out of memory is retried. */
@@ -488,20 +488,20 @@ static int memfd_luo_in_load(struct memfd_luo_in *in, u64 data)
 	err = kho_block_set_restore(&records, &ser->folios);
 	if (err) {
 		/* Nothing in them can be trusted to name this file's memory. */
-		pr_err("preserved memfd of %llu bytes: damaged folio records; its memory stays reserved (kho/in/release gives it back)\n",
-		       ser->size);
+		pr_err("preserved memfd at %#llx (%llu bytes): damaged folio records; its memory stays reserved (kho/in/release gives it back)\n",
+		       data, ser->size);
 		goto err_free;
 	}
 	if (why) {
-		pr_err("preserved memfd of %llu bytes: %s\n", ser->size, why);
+		pr_err("preserved memfd at %#llx (%llu bytes): %s\n", data, ser->size, why);
 		/* The records are intact: free the folios they name. */
 		memfd_luo_check_records(ser, &records, memfd_luo_discard, NULL);
 		err = -EINVAL;
 	} else {
 		err = memfd_luo_check_records(ser, &records, memfd_luo_claim, in);
 		if (err)
-			pr_err("preserved memfd of %llu bytes: malformed folio records\n",
-			       ser->size);
+			pr_err("preserved memfd at %#llx (%llu bytes): malformed folio records\n",
+			       data, ser->size);
 	}
 	kho_block_set_destroy(&records);
 	if (!err)

@@ -90,12 +90,14 @@ struct liveupdate_file_handler {
 };
 
 #ifdef CONFIG_LIVEUPDATE_TEST
-void liveupdate_test_region(const char *format, void *addr, size_t len);
-void liveupdate_test_chain(const char *format, struct kho_block_set *set);
+void liveupdate_test_region(const char *format, void *addr, size_t len, const void *owner);
+void liveupdate_test_chain(const char *format, struct kho_block_set *set, const void *owner);
 void liveupdate_test_damage(void);
 #else
-static inline void liveupdate_test_region(const char *format, void *addr, size_t len) { }
-static inline void liveupdate_test_chain(const char *format, struct kho_block_set *set) { }
+static inline void liveupdate_test_region(const char *format, void *addr, size_t len,
+					  const void *owner) { }
+static inline void liveupdate_test_chain(const char *format, struct kho_block_set *set,
+					 const void *owner) { }
 static inline void liveupdate_test_damage(void) { }
 #endif
 

@@ -257,7 +257,7 @@ void luo_blackout_reboot(unsigned int stamp, unsigned long sessions, unsigned lo
 	bo_out->stamp[stamp] = bo_clock();
 	if (stamp != LUO_BLACKOUT_REBOOT)
 		return;
-	liveupdate_test_region("blackout", bo_out, sizeof(*bo_out));
+	liveupdate_test_region("blackout", bo_out, sizeof(*bo_out), NULL);
 	memset(bo_out->stamp + 1, 0, sizeof(bo_out->stamp) - sizeof(bo_out->stamp[0]));
 	bo_out->freeze_files = 0;
 	bo_out->freeze_sum_ns = 0;

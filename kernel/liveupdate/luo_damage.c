@@ -57,6 +57,8 @@
 struct damage_target {
 	struct list_head list;
 	const char *format;
+	phys_addr_t owner;		/* what it belongs to, or 0 */
+	char what[48];			/* format and owner, for the log */
 	void *addr;			/* a region, or */
 	size_t len;
 	struct kho_block_set *set;	/* a chain */
@@ -76,13 +78,19 @@ static struct {
 	.targets = LIST_HEAD_INIT(damage.targets),
 };
 
-static void damage_add(const char *format, void *addr, size_t len, struct kho_block_set *set)
+static void damage_add(const char *format, void *addr, size_t len, struct kho_block_set *set,
+		       const void *owner)
 {
 	struct damage_target *t;
 
 	/* Small, tests only, and on a path that must not fail for them. */
 	t = kzalloc(sizeof(*t), GFP_KERNEL | __GFP_NOFAIL);
 	t->format = format;
+	t->owner = owner ? __pa(owner) : 0;
+	if (owner)
+		snprintf(t->what, sizeof(t->what), "%s of %#llx", format, (u64)t->owner);
+	else
+		strscpy(t->what, format, sizeof(t->what));
 	t->addr = addr;
 	t->len = len;
 	t->set = set;
@@ -95,21 +103,25 @@ static void damage_add(const char *format, void *addr, size_t len, struct kho_bl
  * @format: what it is ("memfd-desc", "luo-state", "blackout")
  * @addr: where
  * @len: its size
+ * @owner: the descriptor of the object it belongs to, or NULL; its
+ *	physical address is logged with every mutation of the region, so
+ *	that a test can match it with the rejection the next kernel logs
  */
-void liveupdate_test_region(const char *format, void *addr, size_t len)
+void liveupdate_test_region(const char *format, void *addr, size_t len, const void *owner)
 {
-	damage_add(format, addr, len, NULL);
+	damage_add(format, addr, len, NULL, owner);
 }
 
 /**
  * liveupdate_test_chain - a kho_block set was serialized (tests only)
  * @format: what it is ("memfd-records", "luo-sessions", "luo-files")
  * @set: the set
+ * @owner: as for liveupdate_test_region()
  */
-void liveupdate_test_chain(const char *format, struct kho_block_set *set)
+void liveupdate_test_chain(const char *format, struct kho_block_set *set, const void *owner)
 {
 	if (set->nr_blocks)
-		damage_add(format, NULL, 0, set);
+		damage_add(format, NULL, 0, set, owner);
 }
 
 /**
@@ -206,6 +218,12 @@ static void damage_bytes(void *addr, size_t len, unsigned int i, const char *wha
 	}
 }
 
+/* How a mutation of @t is logged: its format, and its owner if it has one. */
+static const char *damage_what(const struct damage_target *t)
+{
+	return t->what[0] ? t->what : t->format;
+}
+
 /* Any block of any chain, or NULL. */
 static struct page *damage_any_block(void)
 {
@@ -251,7 +269,7 @@ static void damage_chain(struct damage_target *t, unsigned int i)
 	case 0:
 		hdr->next = 0;
 		pr_warn("test damage %u/%u: %s: chain cut after a block\n", i, damage.count,
-			t->format);
+			damage_what(t));
 		break;
 	case 1:
 		/* Never where it already points; its own block always qualifies. */
@@ -260,11 +278,11 @@ static void damage_chain(struct damage_target *t, unsigned int i)
 		while (to && page_to_phys(to) == hdr->next);
 		hdr->next = to ? page_to_phys(to) : 0;
 		pr_warn("test damage %u/%u: %s: link pointed at %s block\n", i, damage.count,
-			t->format, to == page ? "its own" : "another");
+			damage_what(t), to == page ? "its own" : "another");
 		break;
 	case 2:
 		if (hdr->count < 2) {
-			damage_bytes(hdr, sizeof(*hdr) + set->entry_size, i, t->format);
+			damage_bytes(hdr, sizeof(*hdr) + set->entry_size, i, damage_what(t));
 			break;
 		}
 		e = damage_below(hdr->count);
@@ -273,16 +291,16 @@ static void damage_chain(struct damage_target *t, unsigned int i)
 		memcpy((void *)(hdr + 1) + e * set->entry_size,
 		       (void *)(other + 1) + f * set->entry_size, set->entry_size);
 		pr_warn("test damage %u/%u: %s: entry %lu copied over entry %lu\n", i,
-			damage.count, t->format, f, e);
+			damage.count, damage_what(t), f, e);
 		break;
 	case 3:
 		hdr->count = damage_below(2) ? hdr->count + 1 : hdr->count - 1;
 		hdr->count = min_t(u64, hdr->count, per + 1);
 		pr_warn("test damage %u/%u: %s: block count changed to %llu\n", i, damage.count,
-			t->format, hdr->count);
+			damage_what(t), hdr->count);
 		break;
 	default:
-		damage_bytes(hdr, sizeof(*hdr) + hdr->count * set->entry_size, i, t->format);
+		damage_bytes(hdr, sizeof(*hdr) + hdr->count * set->entry_size, i, damage_what(t));
 	}
 }
 
@@ -326,7 +344,7 @@ void liveupdate_test_damage(void)
 			damage_bytes(damage.nodes[damage_below(damage.nr_nodes)], PAGE_SIZE, i,
 				     t->format);
 		else if (t->len)
-			damage_bytes(t->addr, t->len, i, t->format);
+			damage_bytes(t->addr, t->len, i, damage_what(t));
 	}
 }
 

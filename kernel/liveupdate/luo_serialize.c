@@ -96,10 +96,10 @@ static int luo_serialize(void)
 	}
 	strscpy(luo_state.ser->compatible, LUO_COMPATIBLE, sizeof(luo_state.ser->compatible));
 	luo_state.ser->hash = luo_ser_hash(luo_state.ser);
-	liveupdate_test_region("luo-state", luo_state.ser, sizeof(*luo_state.ser));
-	liveupdate_test_chain("luo-sessions", &luo_state.sessions_set);
+	liveupdate_test_region("luo-state", luo_state.ser, sizeof(*luo_state.ser), NULL);
+	liveupdate_test_chain("luo-sessions", &luo_state.sessions_set, NULL);
 	hash_for_each(luo_state.out, bkt, s, hnode)
-		liveupdate_test_chain("luo-files", &s->files_set);
+		liveupdate_test_chain("luo-files", &s->files_set, NULL);
 	luo_test_corrupt();
 	return 0;
 }
