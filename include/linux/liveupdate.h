@@ -15,6 +15,7 @@
 struct file;
 struct kho_block_set;
 struct kimage;
+struct liveupdate_format;
 struct module;
 struct liveupdate_file_handler;
 struct liveupdate_session;
@@ -33,6 +34,10 @@ struct liveupdate_session;
  *		     @preserve (and possibly updated by @freeze), given back
  *		     in the next kernel
  * @private_data: the handler's runtime state for this file
+ * @version: for a handler with a &liveupdate_file_handler.format: in
+ *	     @freeze, the version of it to write (negotiated with the next
+ *	     kernel); in @retrieve and @finish, the version the previous
+ *	     kernel wrote. 0 otherwise
  */
 struct liveupdate_file_op_args {
 	struct liveupdate_file_handler *handler;
@@ -41,6 +46,7 @@ struct liveupdate_file_op_args {
 	struct file *file;
 	u64 serialized_data;
 	void *private_data;
+	unsigned int version;
 };
 
 /**
@@ -81,11 +87,18 @@ struct liveupdate_file_ops {
  * struct liveupdate_file_handler - a file type LUO can preserve
  * @ops: its operations
  * @compatible: versioned name of its serialized format
+ * @format: its entry in the format catalog (LIVEUPDATE_FORMAT()), optional.
+ *	    With one, a file's entry carries the compatible string of the
+ *	    version written (negotiated at each kexec, see
+ *	    liveupdate_format_out()), and the next kernel gives this handler
+ *	    every file of a version the format reads. Without one, files
+ *	    carry @compatible and must match it exactly
  * @list: private to LUO
  */
 struct liveupdate_file_handler {
 	const struct liveupdate_file_ops *ops;
 	const char compatible[LIVEUPDATE_HNDL_COMPAT_LENGTH];
+	const struct liveupdate_format *format;
 	struct list_head list;
 };
 

@@ -47,6 +47,7 @@
 #include <linux/kexec_handover.h>
 #include <linux/libfdt.h>
 #include <linux/liveupdate.h>
+#include <linux/liveupdate_format.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
@@ -62,6 +63,14 @@
 /* All liveupdate trace events are created here (KHO is under all of them). */
 #define CREATE_TRACE_POINTS
 #include <trace/events/liveupdate.h>
+
+/* The root tree and the tracker: "kho-v2" (kho/abi/kexec_handover.h). */
+LIVEUPDATE_FORMAT(kho_format, "kho", LIVEUPDATE_V(2), LIVEUPDATE_V(2), 2, 0);
+/*
+ * kho_block sets: "kho-block-v2" (kho/abi/block.h). Declared here because
+ * kho_block.c also builds on the host, for the fuzzers.
+ */
+LIVEUPDATE_FORMAT(kho_block_format, "kho-block", LIVEUPDATE_V(2), LIVEUPDATE_V(2), 2, 0);
 
 bool kho_enable __ro_after_init = IS_ENABLED(CONFIG_KEXEC_HANDOVER_ENABLE_DEFAULT);
 

@@ -70,6 +70,7 @@
 #include <linux/io.h>
 #include <linux/kexec_handover.h>
 #include <linux/kobject.h>
+#include <linux/liveupdate_format.h>
 #include <linux/ktime.h>
 #include <linux/math64.h>
 #include <linux/mm.h>
@@ -86,6 +87,10 @@
 #include "luo_internal.h"
 
 #include <trace/events/liveupdate.h>
+
+/* "luo-blackout-v3" (kho/abi/luo.h): no preserved memory, never needed. */
+LIVEUPDATE_FORMAT(luo_blackout_format, "luo-blackout", LIVEUPDATE_V(3), LIVEUPDATE_V(3), 3,
+		  LIVEUPDATE_FORMAT_OPTIONAL);
 
 enum {
 	BO_ENTRY = LUO_BLACKOUT_NR_STAMPS,
@@ -427,6 +432,9 @@ int __init luo_blackout_init(void)
 	err = sysfs_create_file(kobj, &blackout_attr.attr);
 	if (err)
 		goto err_put;
+	err = luo_formats_sysfs_init(kobj);
+	if (err)
+		pr_warn("no formats in sysfs: %pe\n", ERR_PTR(err));
 	if (!bo_clock())
 		return 0;	/* no clock to stamp the next update with */
 	bo_out = kho_alloc_preserve(sizeof(*bo_out));

@@ -176,6 +176,8 @@ static int luo_deserialize_begin(void)
 		luo_blackout_dropped();
 		return -EINVAL;
 	}
+	/* Checked by luo_check_state(); recorded as the version that came in. */
+	luo_format_incoming(ser->compatible);
 	kho_block_reader_init(&luo_state.rd.cursor, &luo_state.rd.sessions);
 	return 0;
 }

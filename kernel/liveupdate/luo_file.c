@@ -29,6 +29,7 @@
 #include <linux/cleanup.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/liveupdate_format.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 
@@ -56,12 +57,24 @@ struct liveupdate_file_handler *luo_handler_find(const char *compatible)
 	return NULL;
 }
 
+static struct liveupdate_file_handler *luo_handler_of(const struct liveupdate_format *fmt)
+{
+	struct liveupdate_file_handler *fh;
+
+	lockdep_assert_held(&luo_state.lock);
+	list_for_each_entry(fh, &luo_state.handlers, list)
+		if (fh->format == fmt)
+			return fh;
+	return NULL;
+}
+
 /**
  * liveupdate_register_file_handler - make a file type preservable
  * @fh: the handler; its compatible string must be unique
  *
- * Return: 0, -EINVAL for a malformed handler, -EEXIST for a compatible
- * string in use, -EOPNOTSUPP when LUO is off.
+ * Return: 0, -EINVAL for a malformed handler (or a format that is not a
+ * file type's), -EEXIST for a compatible string or a format in use,
+ * -EOPNOTSUPP when LUO is off.
  */
 int liveupdate_register_file_handler(struct liveupdate_file_handler *fh)
 {
@@ -71,10 +84,12 @@ int liveupdate_register_file_handler(struct liveupdate_file_handler *fh)
 		return -EOPNOTSUPP;
 	if (!ops || !ops->can_preserve || !ops->preserve || !ops->unpreserve ||
 	    !ops->retrieve || !ops->finish || !fh->compatible[0] ||
-	    strnlen(fh->compatible, LIVEUPDATE_HNDL_COMPAT_LENGTH) == LIVEUPDATE_HNDL_COMPAT_LENGTH)
+	    strnlen(fh->compatible, LIVEUPDATE_HNDL_COMPAT_LENGTH) ==
+	    LIVEUPDATE_HNDL_COMPAT_LENGTH ||
+	    (fh->format && !(fh->format->desc.flags & LIVEUPDATE_FORMAT_FILE)))
 		return -EINVAL;
 	guard(mutex)(&luo_state.lock);
-	if (luo_handler_find(fh->compatible))
+	if (luo_handler_find(fh->compatible) || (fh->format && luo_handler_of(fh->format)))
 		return -EEXIST;
 	list_add_tail(&fh->list, &luo_state.handlers);
 	return 0;
@@ -125,6 +140,7 @@ static void luo_args(struct liveupdate_file_op_args *args, struct luo_file *f,
 		.file = f->file,
 		.serialized_data = f->data,
 		.private_data = f->private_data,
+		.version = f->version,
 	};
 }
 
@@ -251,6 +267,7 @@ int luo_file_freeze(struct luo_file *f, struct liveupdate_session *s)
 	int err;
 
 	lockdep_assert_held(&luo_state.lock);
+	f->version = f->fh->format ? liveupdate_format_out(f->fh->format) : 0;
 	if (!f->fh->ops->freeze)
 		return 0;
 	luo_args(&args, f, s);
@@ -301,6 +318,8 @@ void luo_file_unfreeze(struct luo_file *f, struct liveupdate_session *s)
 struct luo_file *luo_file_add_incoming(struct liveupdate_session *s,
 				       const struct luo_file_ser *ser)
 {
+	const struct liveupdate_format *fmt;
+	char why[160];
 	struct luo_file *f;
 
 	lockdep_assert_held(&luo_state.lock);
@@ -310,7 +329,16 @@ struct luo_file *luo_file_add_incoming(struct liveupdate_session *s,
 	strscpy(f->compatible, ser->compatible, sizeof(f->compatible));
 	f->data = ser->data;
 	f->token = ser->token;
-	f->fh = luo_handler_find(f->compatible);
+	/* A catalogued format: any version it reads; else the exact string. */
+	fmt = liveupdate_format_find(f->compatible, &f->version);
+	if (fmt && f->version)
+		f->fh = luo_handler_of(fmt);
+	else if (fmt)
+		pr_err("session %s: file %#llx: %s; it cannot be retrieved and its memory stays reserved\n",
+		       s->name, f->token,
+		       liveupdate_format_refusal(fmt, f->compatible, why, sizeof(why)));
+	else
+		f->fh = luo_handler_find(f->compatible);
 	if (xa_insert(&s->tokens, f->token, f, GFP_KERNEL)) {
 		kfree(f);
 		return ERR_PTR(-ENOMEM);

@@ -36,7 +36,9 @@ static_assert(sizeof_field(struct luo_file_ser, compatible) == LIVEUPDATE_HNDL_C
  * @id: identity key in luo_state.files (outgoing)
  * @retrieve_status: see &struct liveupdate_file_op_args
  * @frozen: freeze succeeded and was not undone
- * @compatible: the handler's compatible string (incoming)
+ * @version: the version of its handler's format it was written at (frozen
+ *	     outgoing file) or came in (incoming); 0 without a format
+ * @compatible: the compatible string of its entry (incoming)
  */
 struct luo_file {
 	struct list_head list;
@@ -48,6 +50,7 @@ struct luo_file {
 	unsigned long id;
 	int retrieve_status;
 	bool frozen;
+	unsigned int version;
 	char compatible[LIVEUPDATE_HNDL_COMPAT_LENGTH];
 };
 
@@ -135,6 +138,16 @@ static inline u64 luo_ser_hash(const struct luo_ser *ser)
 
 /* luo_deserialize.c */
 int luo_deserialize(void);
+
+/* luo_format.c */
+struct kobject;
+struct liveupdate_format;
+int luo_formats_check(bool (*live)(const struct liveupdate_format *fmt));
+int luo_formats_sysfs_init(struct kobject *parent);
+
+/* luo_serialize.c */
+bool luo_format_live(const struct liveupdate_format *fmt);
+void luo_format_incoming(const char *compatible);
 
 /* luo_test.c: test hooks (LIVEUPDATE_TEST) */
 #ifdef CONFIG_LIVEUPDATE_TEST

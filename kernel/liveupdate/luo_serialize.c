@@ -23,12 +23,16 @@
 #include <linux/kexec.h>
 #include <linux/kexec_handover.h>
 #include <linux/ktime.h>
+#include <linux/liveupdate_format.h>
 #include <linux/mutex.h>
 #include <linux/string.h>
 
 #include "luo_internal.h"
 
 #include <trace/events/liveupdate.h>
+
+/* LUO's state page, sessions and files: "luo-v2" (kho/abi/luo.h). */
+LIVEUPDATE_FORMAT(luo_format, "luo", LIVEUPDATE_V(2), LIVEUPDATE_V(2), 2, 0);
 
 static void luo_unfreeze_all(void)
 {
@@ -87,7 +91,12 @@ static int luo_serialize(void)
 				.token = f->token,
 			};
 
-			strscpy(fs.compatible, f->fh->compatible, sizeof(fs.compatible));
+			if (!f->fh->format)
+				strscpy(fs.compatible, f->fh->compatible, sizeof(fs.compatible));
+			else if (WARN_ON_ONCE(liveupdate_format_compat(f->fh->format, f->version,
+								       fs.compatible,
+								       sizeof(fs.compatible))))
+				return -EPROTONOSUPPORT;
 			if (WARN_ON_ONCE(kho_block_writer_add(&fw, &fs)))
 				return -ENOSPC;
 		}
@@ -102,6 +111,41 @@ static int luo_serialize(void)
 		liveupdate_test_chain("luo-files", &s->files_set, NULL);
 	luo_test_corrupt();
 	return 0;
+}
+
+/**
+ * luo_format_live - does a format have data to hand over now
+ * @fmt: the format
+ *
+ * A file type's format when a preserved file is of that type; every other
+ * format (KHO's, kho_block's, LUO's own) when a session is preserved.
+ *
+ * Context: under luo_state.lock.
+ * Return: true if it has.
+ */
+bool luo_format_live(const struct liveupdate_format *fmt)
+{
+	struct liveupdate_session *s;
+	struct luo_file *f;
+	int bkt;
+
+	lockdep_assert_held(&luo_state.lock);
+	if (!(fmt->desc.flags & LIVEUPDATE_FORMAT_FILE))
+		return luo_state.nr_out > 0;
+	hash_for_each(luo_state.out, bkt, s, hnode)
+		list_for_each_entry(f, &s->files, list)
+			if (f->fh->format == fmt)
+				return true;
+	return false;
+}
+
+/**
+ * luo_format_incoming - record the version LUO's incoming state came in at
+ * @compatible: its compatible string, checked by luo_check_state()
+ */
+void luo_format_incoming(const char *compatible)
+{
+	liveupdate_format_parse(&luo_format, compatible);
 }
 
 /* liveupdate_reboot() under luo_state.lock. */
@@ -119,6 +163,12 @@ static int luo_reboot(struct kimage *image)
 		       luo_state.nr_out);
 		luo_blackout_failed();
 		return -ENOEXEC;
+	}
+	/* Every format with data must have a version the next kernel reads. */
+	err = luo_formats_check(luo_format_live);
+	if (err) {
+		luo_blackout_failed();
+		return err;
 	}
 	/* Metadata: the state page, the session blocks and every file block. */
 	blocks = 1 + luo_state.sessions_set.nr_blocks;
@@ -160,8 +210,9 @@ static int luo_reboot(struct kimage *image)
  * returns the error.
  *
  * Return: 0; -ENOEXEC if sessions are preserved but @image cannot carry
- * them (loaded with kexec_load(), not kexec_file_load()); or the first
- * freeze error.
+ * them (loaded with kexec_load(), not kexec_file_load());
+ * -EPROTONOSUPPORT if a format with data to hand over has no version the
+ * next kernel reads (see luo_format.c); or the first freeze error.
  */
 int liveupdate_reboot(struct kimage *image)
 {

@@ -20,6 +20,7 @@
 #include <linux/anon_inodes.h>
 #include <linux/fs.h>
 #include <linux/liveupdate.h>
+#include <linux/liveupdate_format.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -156,6 +157,9 @@ static void luo_test_finish(struct liveupdate_file_op_args *args)
 {
 }
 
+LIVEUPDATE_FORMAT(luo_test_format, "luo-test", LIVEUPDATE_V(1), LIVEUPDATE_V(1), 1,
+		  LIVEUPDATE_FORMAT_FILE);
+
 static const struct liveupdate_file_ops luo_test_ops = {
 	.can_preserve = luo_test_can_preserve,
 	.preserve = luo_test_preserve,
@@ -170,6 +174,7 @@ static const struct liveupdate_file_ops luo_test_ops = {
 static struct liveupdate_file_handler luo_test_handler = {
 	.ops = &luo_test_ops,
 	.compatible = "luo-test-v1",
+	.format = &luo_test_format,
 };
 
 static struct miscdevice luo_test_miscdev = {

@@ -260,6 +260,31 @@ LU_EVENT(liveupdate_luo_file, luo_file_finish,
 	TP_ARGS(session_id, session, token, compatible, ret, duration_ns));
 
 /**
+ * DOC: format events
+ *
+ * luo_format: at reboot(KEXEC), before anything is frozen, one event per
+ * handover format: the @version it will be written at (0: none; a format
+ * with @live data and no version refuses the kexec), and whether it has
+ * data to hand over.
+ */
+LU_TRACE_EVENT(luo_format,
+	TP_PROTO(const char *name, unsigned int version, bool live),
+	TP_ARGS(name, version, live),
+	TP_STRUCT__entry(
+		__string(name, name)
+		__field(unsigned int, version)
+		__field(bool, live)
+	),
+	TP_fast_assign(
+		__assign_str(name);
+		__entry->version = version;
+		__entry->live = live;
+	),
+	TP_printk("format=%s version=%u live=%d", __get_str(name), __entry->version,
+		  __entry->live)
+);
+
+/**
  * DOC: LUO serialization events
  *
  * luo_serialize_begin: the reboot path starts freezing @sessions sessions
