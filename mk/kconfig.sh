@@ -36,22 +36,31 @@ make "${MAKE_ARGS[@]}" olddefconfig >> "$GEN/log" 2>&1 ||
 	{ cat "$GEN/log" >&2; die "make olddefconfig failed"; }
 
 # Verify: CONFIG_X=v must be present as is; "# CONFIG_X is not set" must not
-# be set to anything.
+# be set to anything. A later fragment's request for an option replaces an
+# earlier one's (a variant's fragments override the base).
 lost=$(awk '
 	FNR == NR {
 		if ($0 ~ /^CONFIG_[A-Za-z0-9_]+=/) { split($0, kv, "="); have[kv[1]] = substr($0, length(kv[1]) + 2) }
 		next
 	}
 	/^CONFIG_[A-Za-z0-9_]+=/ {
-		split($0, kv, "="); want = substr($0, length(kv[1]) + 2)
-		if (!(kv[1] in have) || have[kv[1]] != want)
-			printf "  %s: %s=%s requested, got %s\n", FILENAME, kv[1], want,
-				(kv[1] in have) ? kv[1] "=" have[kv[1]] : "not set"
+		split($0, kv, "="); if (!(kv[1] in want)) order[++n] = kv[1]
+		want[kv[1]] = substr($0, length(kv[1]) + 2); from[kv[1]] = FILENAME
 		next
 	}
 	/^# CONFIG_[A-Za-z0-9_]+ is not set/ {
-		if ($2 in have)
-			printf "  %s: %s off requested, got %s=%s\n", FILENAME, $2, $2, have[$2]
+		if (!($2 in want)) order[++n] = $2
+		want[$2] = ""; from[$2] = FILENAME
+	}
+	END {
+		for (i = 1; i <= n; i++) {
+			o = order[i]
+			if (want[o] == "" && (o in have))
+				printf "  %s: %s off requested, got %s=%s\n", from[o], o, o, have[o]
+			else if (want[o] != "" && (!(o in have) || have[o] != want[o]))
+				printf "  %s: %s=%s requested, got %s\n", from[o], o, want[o],
+					(o in have) ? o "=" have[o] : "not set"
+		}
 	}' "$GEN/.config" "${frags[@]}" | sed "s|$LU_ROOT/||")
 if [ -n "$lost" ]; then
 	printf 'error: requested config options did not survive olddefconfig\n%s\n' "$lost" >&2

@@ -63,6 +63,7 @@
 #include <linux/kho_block.h>
 #include <linux/ktime.h>
 #include <linux/liveupdate.h>
+#include <linux/liveupdate_format.h>
 #include <linux/memfd.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
@@ -76,6 +77,24 @@
 
 #include "memfd_luo_check.h"
 #include "memfd_luo_test.h"
+
+/*
+ * The format's versions: "memfd-v4" (extents) is read and written unless
+ * built out, which leaves a kernel that knows only "memfd-v3".
+ */
+#ifdef CONFIG_LIVEUPDATE_MEMFD_EXTENTS
+#define MEMFD_LUO_VERSIONS	(LIVEUPDATE_V(MEMFD_LUO_V_FOLIOS) | \
+				 LIVEUPDATE_V(MEMFD_LUO_V_EXTENTS))
+#define MEMFD_LUO_DEFAULT	MEMFD_LUO_V_EXTENTS
+#else
+#define MEMFD_LUO_VERSIONS	LIVEUPDATE_V(MEMFD_LUO_V_FOLIOS)
+#define MEMFD_LUO_DEFAULT	MEMFD_LUO_V_FOLIOS
+#endif
+LIVEUPDATE_FORMAT(memfd_luo_format, "memfd", MEMFD_LUO_VERSIONS, MEMFD_LUO_VERSIONS,
+		  MEMFD_LUO_DEFAULT, LIVEUPDATE_FORMAT_FILE);
+
+/* Both versions' records fit the set grown at preserve, one per folio. */
+static_assert(sizeof(struct memfd_luo_extent_ser) == sizeof(struct memfd_luo_folio_ser));
 
 /* Folios pinned by one memfd_pin_folios() call. */
 #define MEMFD_LUO_PIN_BATCH	64
@@ -350,13 +369,64 @@ static void memfd_luo_unpreserve(struct liveupdate_file_op_args *args)
 	memfd_luo_release(args->private_data, file_inode(args->file));
 }
 
+/* "memfd-v3": a record a folio. */
+static int memfd_luo_write_folios(struct memfd_luo *ml, struct kho_block_writer *w)
+{
+	struct folio *folio;
+	unsigned long index;
+
+	xa_for_each(&ml->folios, index, folio) {
+		struct memfd_luo_folio_ser rec = {
+			.pfn = folio_pfn(folio),
+			.index = index,
+			.order = folio_order(folio),
+			.flags = MEMFD_LUO_FOLIO_DIRTY | MEMFD_LUO_FOLIO_UPTODATE,
+		};
+
+		if (kho_block_writer_add(w, &rec))
+			return -ENOSPC;
+	}
+	return 0;
+}
+
+/*
+ * "memfd-v4": a record a run of folios of one order, contiguous in the file
+ * and in memory. The set was grown for a record a folio: it has room.
+ */
+static int memfd_luo_write_extents(struct memfd_luo *ml, struct kho_block_writer *w)
+{
+	struct memfd_luo_extent_ser ext = {};
+	struct folio *folio;
+	unsigned long index;
+	u64 step;
+
+	xa_for_each(&ml->folios, index, folio) {
+		step = (u64)ext.nr << ext.order;
+		if (ext.nr && ext.nr < U32_MAX && folio_order(folio) == ext.order &&
+		    index == ext.index + step && folio_pfn(folio) == ext.pfn + step) {
+			ext.nr++;
+			continue;
+		}
+		if (ext.nr && kho_block_writer_add(w, &ext))
+			return -ENOSPC;
+		ext = (struct memfd_luo_extent_ser){
+			.pfn = folio_pfn(folio),
+			.index = index,
+			.nr = 1,
+			.order = folio_order(folio),
+			.flags = MEMFD_LUO_FOLIO_DIRTY | MEMFD_LUO_FOLIO_UPTODATE,
+		};
+	}
+	if (ext.nr && kho_block_writer_add(w, &ext))
+		return -ENOSPC;
+	return 0;
+}
+
 static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
 {
 	struct memfd_luo *ml = args->private_data;
 	struct inode *inode = file_inode(args->file);
 	struct kho_block_writer w;
-	struct folio *folio;
-	unsigned long index;
 	int err;
 
 	/*
@@ -371,18 +441,11 @@ static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
 		}
 	}
 	kho_block_writer_init(&w, &ml->records, &ml->ser->folios);
-	xa_for_each(&ml->folios, index, folio) {
-		struct memfd_luo_folio_ser rec = {
-			.pfn = folio_pfn(folio),
-			.index = index,
-			.order = folio_order(folio),
-			.flags = MEMFD_LUO_FOLIO_DIRTY | MEMFD_LUO_FOLIO_UPTODATE,
-		};
-
-		if (WARN_ON_ONCE(kho_block_writer_add(&w, &rec))) {
-			shmem_freeze_folios(inode, false);
-			return -ENOSPC;
-		}
+	err = args->version == MEMFD_LUO_V_EXTENTS ? memfd_luo_write_extents(ml, &w) :
+	      memfd_luo_write_folios(ml, &w);
+	if (WARN_ON_ONCE(err)) {
+		shmem_freeze_folios(inode, false);
+		return err;
 	}
 	ml->ser->pos = args->file->f_pos;
 	ml->ser->size = i_size_read(inode);
@@ -390,7 +453,7 @@ static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
 	ml->ser->mode = inode->i_mode & S_IALLUGO;
 	ml->ser->nr_folios = ml->nr_folios;
 	ml->ser->hash = memfd_luo_ser_hash(ml->ser);
-	memfd_luo_test_corrupt(ml->ser, &ml->records, ml->nr_folios);
+	memfd_luo_test_corrupt(ml->ser, args->version, &ml->records, ml->nr_folios);
 	liveupdate_test_region("memfd-desc", ml->ser, sizeof(*ml->ser), ml->ser);
 	liveupdate_test_chain("memfd-records", &ml->records, ml->ser);
 	return 0;
@@ -452,7 +515,7 @@ static int memfd_luo_claim(const struct memfd_luo_folio_ser *rec, void *arg)
  * @in as it was (resumable); any other error is final, and every folio
  * that could be found is freed.
  */
-static int memfd_luo_in_load(struct memfd_luo_in *in, u64 data)
+static int memfd_luo_in_load(struct memfd_luo_in *in, u64 data, unsigned int version)
 {
 	struct kho_block_set records;
 	struct memfd_luo_ser *ser;
@@ -472,7 +535,7 @@ static int memfd_luo_in_load(struct memfd_luo_in *in, u64 data)
 		in->ser = page_address(page);
 	}
 	ser = in->ser;
-	why = memfd_luo_check_desc(ser);
+	why = memfd_luo_check_desc(ser, version);
 	if (why && ser->hash != memfd_luo_ser_hash(ser)) {
 		pr_err("preserved memfd at %#llx: %s\n", data, why);
 		return -EINVAL;
@@ -495,10 +558,10 @@ static int memfd_luo_in_load(struct memfd_luo_in *in, u64 data)
 	if (why) {
 		pr_err("preserved memfd at %#llx (%llu bytes): %s\n", data, ser->size, why);
 		/* The records are intact: free the folios they name. */
-		memfd_luo_check_records(ser, &records, memfd_luo_discard, NULL);
+		memfd_luo_check_records(ser, version, &records, memfd_luo_discard, NULL);
 		err = -EINVAL;
 	} else {
-		err = memfd_luo_check_records(ser, &records, memfd_luo_claim, in);
+		err = memfd_luo_check_records(ser, version, &records, memfd_luo_claim, in);
 		if (err)
 			pr_err("preserved memfd at %#llx (%llu bytes): malformed folio records\n",
 			       data, ser->size);
@@ -542,7 +605,7 @@ static int memfd_luo_retrieve(struct liveupdate_file_op_args *args)
 			return -ENOMEM;
 		args->private_data = in;
 	}
-	err = memfd_luo_in_load(in, args->serialized_data);
+	err = memfd_luo_in_load(in, args->serialized_data, args->version);
 	if (err)
 		goto out;
 	size = in->ser->size;
@@ -587,7 +650,7 @@ static void memfd_luo_finish(struct liveupdate_file_op_args *args)
 	/* Never retrieved, or its retrieve ran out of memory: discard it. */
 	if (!in)
 		in = kzalloc(sizeof(*in), GFP_KERNEL);
-	err = in ? memfd_luo_in_load(in, args->serialized_data) : -ENOMEM;
+	err = in ? memfd_luo_in_load(in, args->serialized_data, args->version) : -ENOMEM;
 	if (err == -ENOMEM)
 		pr_err("cannot discard a preserved memfd: %pe; its memory stays reserved\n",
 		       ERR_PTR(err));
@@ -616,6 +679,7 @@ static const struct liveupdate_file_ops memfd_luo_ops = {
 static struct liveupdate_file_handler memfd_luo_handler = {
 	.ops = &memfd_luo_ops,
 	.compatible = MEMFD_LUO_COMPATIBLE,
+	.format = &memfd_luo_format,
 };
 
 static int __init memfd_luo_init(void)

@@ -14,7 +14,9 @@
  * order first, since every shift depends on it; an index inside the file,
  * aligned to the order and after the previous folio; known flags; a page
  * frame number the tracker can name). The chain of records is checked by
- * kho_block.
+ * kho_block. In "memfd-v4" a record is a run of folios (an extent): the
+ * checks of a record for its first folio, and a run of at least one
+ * folio that stays inside the file and below the page frame limit.
  *
  * No side effects: memfd_luo.c claims the folios the valid records name,
  * through the callback given to memfd_luo_check_records(). The file builds
@@ -50,11 +52,15 @@ u64 memfd_luo_ser_hash(const struct memfd_luo_ser *ser)
 /**
  * memfd_luo_check_desc - check the description of a preserved memfd
  * @ser: the description, from the previous kernel
+ * @version: the version it was written at (MEMFD_LUO_V_*)
  *
  * Return: NULL, or what is wrong.
  */
-const char *memfd_luo_check_desc(const struct memfd_luo_ser *ser)
+const char *memfd_luo_check_desc(const struct memfd_luo_ser *ser, unsigned int version)
 {
+	u64 records = version == MEMFD_LUO_V_EXTENTS ? min(ser->folios.count, ser->nr_folios) :
+			ser->nr_folios;
+
 	if (ser->hash != memfd_luo_ser_hash(ser))
 		return "damaged description (hash does not match)";
 	if (ser->size > MAX_LFS_FILESIZE || ser->pos > ser->size || ser->flags ||
@@ -62,10 +68,11 @@ const char *memfd_luo_check_desc(const struct memfd_luo_ser *ser)
 	    ser->nr_folios > DIV_ROUND_UP(ser->size, PAGE_SIZE))
 		return "malformed description";
 	/*
-	 * One record a folio, and no more folios than this machine has pages:
-	 * the handler sizes an array by @nr_folios before the records are read.
+	 * One record a folio (v4: a record per run, a run at least a folio),
+	 * and no more folios than this machine has pages: the handler sizes
+	 * an array by @nr_folios before the records are read.
 	 */
-	if (ser->nr_folios != ser->folios.count || ser->nr_folios > get_num_physpages())
+	if (records != ser->folios.count || ser->nr_folios > get_num_physpages())
 		return "more folios than records, or than pages of RAM";
 	return NULL;
 }
@@ -80,23 +87,28 @@ static bool memfd_luo_record_ok(const struct memfd_luo_folio_ser *rec, u64 end, 
 	       !(rec->flags & ~(MEMFD_LUO_FOLIO_DIRTY | MEMFD_LUO_FOLIO_UPTODATE));
 }
 
-/**
- * memfd_luo_check_records - walk a preserved memfd's folio records
- * @ser: its description, checked with memfd_luo_check_desc()
- * @records: its records, restored from @ser->folios
- * @claim: called for every valid record, in order; returns 0 if it took
- *	   the folio, an error if the folio is not there as described
- * @arg: passed to @claim
- *
- * A bad record, or a folio @claim could not take, fails the walk, but the
- * walk goes on so that @claim takes every folio a valid record names
- * (the caller frees them). A bad record names nothing: it is not given to
- * @claim.
- *
- * Return: 0, or -EINVAL if any record was bad or their number is wrong.
+/*
+ * A "memfd-v4" run: its first folio as a record, and whether the run is
+ * one (at least a folio, inside the file and the page frame limit).
  */
-int memfd_luo_check_records(const struct memfd_luo_ser *ser, const struct kho_block_set *records,
-			    memfd_luo_claim_fn claim, void *arg)
+static bool memfd_luo_extent_ok(const struct memfd_luo_extent_ser *ext, u64 end, u64 pages,
+				struct memfd_luo_folio_ser *first)
+{
+	u64 span;
+
+	*first = (struct memfd_luo_folio_ser){
+		.pfn = ext->pfn, .index = ext->index, .order = ext->order, .flags = ext->flags,
+	};
+	if (!ext->nr || ext->reserved || !memfd_luo_record_ok(first, end, pages))
+		return false;
+	/* @order <= MAX_PAGE_ORDER and @nr < 2^32: no overflow. */
+	span = (u64)ext->nr << ext->order;
+	return span <= pages - ext->index && span <= MEMFD_LUO_PFN_LIMIT - ext->pfn;
+}
+
+static int memfd_luo_check_folios(const struct memfd_luo_ser *ser,
+				  const struct kho_block_set *records,
+				  memfd_luo_claim_fn claim, void *arg)
 {
 	u64 pages = DIV_ROUND_UP(ser->size, PAGE_SIZE), seen = 0, end = 0;
 	const struct memfd_luo_folio_ser *rec;
@@ -115,4 +127,63 @@ int memfd_luo_check_records(const struct memfd_luo_ser *ser, const struct kho_bl
 	if (seen != ser->nr_folios)
 		err = -EINVAL;
 	return err;
+}
+
+static int memfd_luo_check_extents(const struct memfd_luo_ser *ser,
+				   const struct kho_block_set *records,
+				   memfd_luo_claim_fn claim, void *arg)
+{
+	u64 pages = DIV_ROUND_UP(ser->size, PAGE_SIZE), seen = 0, end = 0, k;
+	const struct memfd_luo_extent_ser *ext;
+	struct memfd_luo_folio_ser rec;
+	struct kho_block_reader r;
+	int err = 0;
+
+	kho_block_reader_init(&r, records);
+	while ((ext = kho_block_reader_next(&r))) {
+		if (!memfd_luo_extent_ok(ext, end, pages, &rec) ||
+		    ext->nr > ser->nr_folios - min(seen, ser->nr_folios)) {
+			err = -EINVAL;
+			continue;
+		}
+		for (k = 0; k < ext->nr; k++) {
+			if (claim(&rec, arg))
+				err = -EINVAL;
+			rec.pfn += 1ULL << rec.order;
+			rec.index += 1ULL << rec.order;
+		}
+		seen += ext->nr;
+		end = rec.index;
+	}
+	if (seen != ser->nr_folios)
+		err = -EINVAL;
+	return err;
+}
+
+/**
+ * memfd_luo_check_records - walk a preserved memfd's folio records
+ * @ser: its description, checked with memfd_luo_check_desc()
+ * @version: the version it was written at (MEMFD_LUO_V_*)
+ * @records: its records, restored from @ser->folios
+ * @claim: called for every valid record, in order; returns 0 if it took
+ *	   the folio, an error if the folio is not there as described
+ * @arg: passed to @claim
+ *
+ * A bad record, or a folio @claim could not take, fails the walk, but the
+ * walk goes on so that @claim takes every folio a valid record names
+ * (the caller frees them). A bad record names nothing: it is not given to
+ * @claim.
+ *
+ * For "memfd-v4" every folio of a valid run is given to @claim as a record
+ * of its own.
+ *
+ * Return: 0, or -EINVAL if any record was bad or their number is wrong.
+ */
+int memfd_luo_check_records(const struct memfd_luo_ser *ser, unsigned int version,
+			    const struct kho_block_set *records, memfd_luo_claim_fn claim,
+			    void *arg)
+{
+	if (version == MEMFD_LUO_V_EXTENTS)
+		return memfd_luo_check_extents(ser, records, claim, arg);
+	return memfd_luo_check_folios(ser, records, claim, arg);
 }

@@ -51,7 +51,8 @@ static DEFINE_MUTEX(memfd_luo_corrupt_lock);
 /**
  * memfd_luo_test_corrupt - damage a frozen memfd's first folio record
  * @ser: its description, hashed
- * @records: its folio records
+ * @version: the version its records were written at (MEMFD_LUO_V_*)
+ * @records: its folio records (v4: the first run's fields are damaged)
  * @nr_folios: how many records there are
  *
  * Applies, once, the damage debugfs memfd_luo/corrupt names, and rehashes
@@ -59,9 +60,10 @@ static DEFINE_MUTEX(memfd_luo_corrupt_lock);
  *
  * Context: process context (the freeze); takes memfd_luo_corrupt_lock.
  */
-void memfd_luo_test_corrupt(struct memfd_luo_ser *ser, struct kho_block_set *records,
-			    unsigned long nr_folios)
+void memfd_luo_test_corrupt(struct memfd_luo_ser *ser, unsigned int version,
+			    struct kho_block_set *records, unsigned long nr_folios)
 {
+	struct memfd_luo_extent_ser *ext;
 	struct memfd_luo_folio_ser *rec;
 	struct kho_block_reader r;
 
@@ -72,6 +74,27 @@ void memfd_luo_test_corrupt(struct memfd_luo_ser *ser, struct kho_block_set *rec
 	rec = kho_block_reader_next(&r);
 	pr_warn("corrupting a folio record (%s) for a test\n",
 		memfd_luo_corrupt_names[memfd_luo_corrupt]);
+	if (version == MEMFD_LUO_V_EXTENTS) {
+		ext = (void *)rec;
+		switch (memfd_luo_corrupt) {
+		case MEMFD_CORRUPT_INDEX:
+			ext->index = (ser->size >> PAGE_SHIFT) + 16;
+			break;
+		case MEMFD_CORRUPT_INDEX_WRAP:
+			ext->index = 1ULL << (64 - PAGE_SHIFT);
+			break;
+		case MEMFD_CORRUPT_ORDER:
+			ext->order++;
+			break;
+		case MEMFD_CORRUPT_ORDER_HUGE:
+			ext->order = 70;
+			break;
+		default:
+			ext->pfn = 1ULL << 38;
+			break;
+		}
+		goto rehash;
+	}
 	switch (memfd_luo_corrupt) {
 	case MEMFD_CORRUPT_INDEX:
 		rec->index = (ser->size >> PAGE_SHIFT) + 16;
@@ -89,6 +112,7 @@ void memfd_luo_test_corrupt(struct memfd_luo_ser *ser, struct kho_block_set *rec
 		rec->pfn = 1ULL << 38;
 		break;
 	}
+rehash:
 	ser->folios.hash = kho_block_set_hash(records);
 	ser->hash = memfd_luo_ser_hash(ser);
 	memfd_luo_corrupt = MEMFD_CORRUPT_NONE;

@@ -12,11 +12,11 @@
 #include <linux/kho/abi/memfd.h>
 
 #ifdef CONFIG_LIVEUPDATE_TEST
-void memfd_luo_test_corrupt(struct memfd_luo_ser *ser, struct kho_block_set *records,
-			    unsigned long nr_folios);
+void memfd_luo_test_corrupt(struct memfd_luo_ser *ser, unsigned int version,
+			    struct kho_block_set *records, unsigned long nr_folios);
 void memfd_luo_test_debugfs(void);
 #else
-static inline void memfd_luo_test_corrupt(struct memfd_luo_ser *ser,
+static inline void memfd_luo_test_corrupt(struct memfd_luo_ser *ser, unsigned int version,
 					  struct kho_block_set *records,
 					  unsigned long nr_folios) { }
 static inline void memfd_luo_test_debugfs(void) { }

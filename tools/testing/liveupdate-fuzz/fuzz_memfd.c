@@ -9,7 +9,9 @@
  * @nr_folios (kvmalloc_array(), which warns above INT_MAX bytes, like the
  * kernel); kho_block_set_restore() of the records; then
  * memfd_luo_check_records() with the claim (or, for a description that
- * is wrong but intact, the discard) callback.
+ * is wrong but intact, the discard) callback. Descriptions are read at
+ * both versions: even ones as "memfd-v3" (a record a folio), odd ones as
+ * "memfd-v4" (a record a run of folios).
  *
  * Input: "memfd-desc" regions (each a description, at the start of its
  * page) and the pages of the records' chains. The claim callback models
@@ -99,14 +101,14 @@ static void fix_desc(struct memfd_luo_ser *ser, u64 flags)
 	ser->hash = memfd_luo_ser_hash(ser);
 }
 
-static void load_one(const struct memfd_luo_ser *ser)
+static void load_one(const struct memfd_luo_ser *ser, unsigned int version)
 {
 	struct memfd_in m = { .ser = ser };
 	struct kho_block_set records;
 	const char *why;
 	int err;
 
-	why = memfd_luo_check_desc(ser);
+	why = memfd_luo_check_desc(ser, version);
 	if (why && ser->hash != memfd_luo_ser_hash(ser)) {
 		fz_note("description rejected: %s", why);
 		return;
@@ -127,7 +129,7 @@ static void load_one(const struct memfd_luo_ser *ser)
 	}
 	/* A wrong but intact description: its folios are freed, it fails anyway. */
 	m.discard = why;
-	err = memfd_luo_check_records(ser, &records, claim, &m);
+	err = memfd_luo_check_records(ser, version, &records, claim, &m);
 	if (!err && !why && m.nr != ser->nr_folios)
 		fz_bug("records accepted: %llu claimed of %llu", m.nr, (u64)ser->nr_folios);
 	kho_block_set_destroy(&records);
@@ -156,7 +158,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	}
 	fm_protect(true);
 	for (unsigned int i = 0; i < nr; i++)
-		load_one(descs[i]);
+		load_one(descs[i], i % 2 ? MEMFD_LUO_V_EXTENTS : MEMFD_LUO_V_FOLIOS);
 	fm_protect(false);
 	for (unsigned int i = 0; i < nr; i++)
 		free(descs[i]);
