@@ -7,13 +7,15 @@
  * textfile. The metric names are those dashboards/ and its alert rules use.
  *
  * The blackout and the update counters come from
- * /sys/kernel/liveupdate/blackout, the KHO memory from debugfs, sessions,
+ * /sys/kernel/liveupdate/blackout, the format versions from
+ * /sys/kernel/liveupdate/formats, the KHO memory from debugfs, sessions,
  * latencies and errors from the BPF maps (what happened since export
  * started). lu_export_render() turns them into text; the rest of this file
  * reads them and serves or writes that text.
  */
 #define _GNU_SOURCE
 #include <argp.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -126,6 +128,11 @@ static const struct fam fam_kho_preserved = {
 static const struct fam fam_kho_scratch = {
 	.name = "liveupdate_kho_scratch_bytes", .type = FAM_GAUGE, .unit = "bytes",
 	.help = "Size of the KHO scratch areas.",
+};
+static const struct fam fam_format = {
+	.name = "liveupdate_format", .type = FAM_INFO,
+	.help = "The version of each handover format: the one the next kexec writes "
+		"(direction write) and the one the previous kernel wrote (direction incoming).",
 };
 static const struct fam fam_kernel = {
 	.name = "liveupdate_kernel", .type = FAM_INFO,
@@ -613,6 +620,23 @@ int lu_export_render(FILE *f, const struct lu_export_input *in, bool om)
 		put_sample(f, &fam_kho_scratch, NULL, NULL,
 			   fmt_u64(v, sizeof(v), in->kho.scratch_bytes));
 	}
+	if (in->nr_formats)
+		put_meta(f, &fam_format, om);
+	for (unsigned int i = 0; i < in->nr_formats; i++) {
+		const struct lu_export_format *fm = &in->formats[i];
+		char ver[16];
+
+		if (fm->version) {
+			snprintf(ver, sizeof(ver), "%u", fm->version);
+			put_sample(f, &fam_format, NULL, (const char *const[]){ "format", fm->name,
+				   "version", ver, "direction", "write", NULL }, "1");
+		}
+		if (fm->incoming) {
+			snprintf(ver, sizeof(ver), "%u", fm->incoming);
+			put_sample(f, &fam_format, NULL, (const char *const[]){ "format", fm->name,
+				   "version", ver, "direction", "incoming", NULL }, "1");
+		}
+	}
 	if (in->release) {
 		put_meta(f, &fam_kernel, om);
 		put_sample(f, &fam_kernel, NULL,
@@ -750,6 +774,49 @@ int lu_export_kho_read(const char *dir, struct lu_export_kho *kho)
 	return ret;
 }
 
+/* A version file: "N" or "none"; 0 for none or anything unreadable. */
+static unsigned int read_version(const char *dir, const char *name)
+{
+	char buf[32];
+	unsigned long v;
+	char *end;
+
+	if (read_small(dir, name, buf, sizeof(buf)) <= 0)
+		return 0;
+	v = strtoul(buf, &end, 10);
+	return (end != buf && (*end == '\n' || !*end) && v <= 63) ? v : 0;
+}
+
+static int format_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct lu_export_format *)a)->name,
+		      ((const struct lu_export_format *)b)->name);
+}
+
+unsigned int lu_export_formats_read(const char *dir, struct lu_export_format *formats)
+{
+	char sub[PATH_MAX];
+	struct dirent *de;
+	unsigned int n = 0;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return 0;
+	while (n < LU_EXPORT_FORMATS_MAX && (de = readdir(d))) {
+		if (de->d_name[0] == '.' || strlen(de->d_name) >= sizeof(formats[n].name))
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
+		snprintf(formats[n].name, sizeof(formats[n].name), "%s", de->d_name);
+		formats[n].version = read_version(sub, "version");
+		formats[n].incoming = read_version(sub, "incoming");
+		n++;
+	}
+	closedir(d);
+	/* Stable output: by name. */
+	qsort(formats, n, sizeof(*formats), format_cmp);
+	return n;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Collecting                                                              */
 /* ---------------------------------------------------------------------- */
@@ -759,6 +826,7 @@ struct exporter {
 	unsigned int max_sessions;
 	struct utsname uts;
 	int blackout_err;	/* reported already */
+	struct lu_export_format formats[LU_EXPORT_FORMATS_MAX];
 };
 
 static __s64 clock_ns(clockid_t clk)
@@ -793,6 +861,8 @@ static int collect(struct exporter *x, FILE *f, bool om)
 	x->blackout_err = err;
 	in.blackout = err ? NULL : &b;
 	lu_export_kho_read(LU_EXPORT_KHO_DIR, &in.kho);
+	in.nr_formats = lu_export_formats_read(LU_EXPORT_FORMATS_DIR, x->formats);
+	in.formats = x->formats;
 	in.realtime_ns = clock_ns(CLOCK_REALTIME);
 	in.monotonic_ns = clock_ns(CLOCK_MONOTONIC);
 	err = lu_export_render(f, &in, om);

@@ -30,11 +30,28 @@ struct lu_export_kho {
 	__u64 scratch_bytes;
 };
 
+#define LU_EXPORT_FORMATS_DIR	"/sys/kernel/liveupdate/formats"
+#define LU_EXPORT_FORMATS_MAX	32
+
+/**
+ * struct lu_export_format - a handover format of the running kernel (sysfs)
+ * @name: its name (formats/<name>/)
+ * @version: the version the next kexec would write it at, 0 for none
+ * @incoming: the version the previous kernel wrote it at, 0 for none
+ */
+struct lu_export_format {
+	char name[32];
+	unsigned int version;
+	unsigned int incoming;
+};
+
 /**
  * struct lu_export_input - everything the metrics are made of
  * @snap: the BPF maps; NULL leaves out the session, latency and error metrics
  * @blackout: the blackout file; NULL or !present leaves out its metrics
  * @kho: KHO memory
+ * @formats: the handover formats, @nr_formats of them (none: left out)
+ * @nr_formats: how many
  * @release: the running kernel's release (uname -r), or NULL
  * @max_sessions: per-session series for at most this many sessions per
  *	direction; the others are summed under session="_other"
@@ -45,6 +62,8 @@ struct lu_export_input {
 	const struct lu_snapshot *snap;
 	const struct lu_blackout *blackout;
 	struct lu_export_kho kho;
+	const struct lu_export_format *formats;
+	unsigned int nr_formats;
 	const char *release;
 	unsigned int max_sessions;
 	__s64 realtime_ns;
@@ -64,6 +83,15 @@ struct lu_export_input {
  * Return: 0, -ENOMEM, or -EIO if writing to @f failed.
  */
 int lu_export_render(FILE *f, const struct lu_export_input *in, bool openmetrics);
+
+/**
+ * lu_export_formats_read - read the handover formats from sysfs
+ * @dir: LU_EXPORT_FORMATS_DIR
+ * @formats: where, room for LU_EXPORT_FORMATS_MAX
+ *
+ * Return: how many were read (0 when @dir is missing: an older kernel).
+ */
+unsigned int lu_export_formats_read(const char *dir, struct lu_export_format *formats);
 
 /**
  * lu_export_kho_read - read the KHO memory from debugfs

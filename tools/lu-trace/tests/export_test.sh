@@ -185,6 +185,14 @@ for fmt in om text; do
 		names "$tmp/full.$fmt" "$fmt" "$version" "$repo/dashboards"
 	pycheck "$fmt: errors by step/errno merged, sessions, KHO, lost events, info" \
 		full "$tmp/full.$fmt" "$fmt"
+	if grep -qx 'liveupdate_format_info{format="memfd",version="4",direction="write"} 1' "$tmp/full.$fmt" &&
+	   grep -qx 'liveupdate_format_info{format="memfd",version="3",direction="incoming"} 1' "$tmp/full.$fmt" &&
+	   ! grep -q 'format="luo-blackout"' "$tmp/full.$fmt"; then
+		ok "$fmt: liveupdate_format_info per format and direction, none for a version of none"
+	else
+		grep liveupdate_format "$tmp/full.$fmt" | sed 's/^/# /'
+		not_ok "$fmt: liveupdate_format_info per format and direction, none for a version of none"
+	fi
 	"$bin" render hist "$fmt" 16 >"$tmp/hist.$fmt"
 	pycheck "$fmt: 1, 2, 3, 4, 2^n-1, 2^n, 2^n+1 ns in the right le buckets, _count, _sum" \
 		hist "$tmp/hist.$fmt" "$fmt"

@@ -65,6 +65,7 @@ EXPECTED_LABELS = {
     'liveupdate_kho_preserved_bytes': set(),
     'liveupdate_kho_scratch_bytes': set(),
     'liveupdate_kernel_info': {'release'},
+    'liveupdate_format_info': {'format', 'version', 'direction'},
     'lu_trace_build_info': {'version'},
     'lu_trace_lost_events_total': set(),
 }

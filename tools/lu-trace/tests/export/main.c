@@ -278,9 +278,17 @@ static int scenario(const char *name)
 	return 0;
 }
 
+static const struct lu_export_format test_formats[] = {
+	{ .name = "kho", .version = 2, .incoming = 2 },
+	{ .name = "luo-blackout", .version = 0, .incoming = 0 },
+	{ .name = "memfd", .version = 4, .incoming = 3 },
+};
+
 static int do_render(const char *name, const char *format, const char *max)
 {
 	struct lu_export_input in = {
+		.formats = test_formats,
+		.nr_formats = sizeof(test_formats) / sizeof(test_formats[0]),
 		.snap = &lu_test.snap,
 		.blackout = &lu_test.blackout,
 		.kho = {
