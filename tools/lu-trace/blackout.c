@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "export.h"
 #include "lu-trace.h"
 
 const char *const lu_stamp_names[LU_NR_STAMPS] = {
@@ -268,6 +269,22 @@ static error_t blackout_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+/* The versions the handover came in at (/sys/kernel/liveupdate/formats). */
+static void print_formats(FILE *f)
+{
+	struct lu_export_format fm[LU_EXPORT_FORMATS_MAX];
+	unsigned int n = lu_export_formats_read(LU_EXPORT_FORMATS_DIR, fm), i, shown = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!fm[i].incoming)
+			continue;
+		fprintf(f, "%s%s v%u", shown++ ? ", " : "\nFormats that came in: ", fm[i].name,
+			fm[i].incoming);
+	}
+	if (shown)
+		fputc('\n', f);
+}
+
 int cmd_blackout(int argc, char **argv)
 {
 	static const struct argp argp = {
@@ -295,6 +312,7 @@ int cmd_blackout(int argc, char **argv)
 		fputc('\n', stdout);
 	} else {
 		lu_blackout_print(stdout, &b);
+		print_formats(stdout);
 	}
 	return 0;
 }
