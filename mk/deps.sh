@@ -15,6 +15,7 @@ PACKAGES=(
 	libelf-dev libssl-dev pkgconf	# objtool (pkg-config finds libelf), kexec_file signing helpers
 	dwarves				# pahole: DEBUG_INFO_BTF
 	clang llvm libbpf-dev bpftool libfdt-dev	# BPF programs, lu-trace
+	liblzma-dev libzstd-dev zstd	# lu-trace compat: xz and zstd bzImages (zstd: its tests)
 	libclang-rt-14-dev		# make fuzz: clang-14's libFuzzer, ASan and UBSan runtimes
 	qemu-system-x86 busybox-static ccache
 	sparse				# make check: sparse on the new kernel code

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "lu-trace.h"
+#include "catalog.h"
 #include "export.h"
 #include "kho.h"
 
@@ -25,6 +26,7 @@ static const struct {
 	{ "blackout", cmd_blackout, "the last update's blackout and its phases" },
 	{ "kho", cmd_kho, "decode the KHO handover tree (debugfs)" },
 	{ "export", cmd_export, "serve OpenMetrics on /metrics, or write a textfile" },
+	{ "compat", cmd_compat, "can this kernel hand over to that one (format catalogs)" },
 };
 
 #define NR_CMDS	(sizeof(cmds) / sizeof(cmds[0]))

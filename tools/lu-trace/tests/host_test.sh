@@ -3,7 +3,8 @@
 #
 # lu-trace's errors, on this host: its kernel has no liveupdate events (a
 # kernel without the feature), an unprivileged user, files that are not
-# recordings or are damaged; then the kho decoder's and the exporter's tests.
+# recordings or are damaged; then the kho decoder's, the exporter's and the
+# format catalog's (compat) tests.
 #
 #   host_test.sh LU_TRACE [RECORDING]
 #
@@ -94,7 +95,7 @@ tap_result $? "lu-trace.8 renders without warnings, with OPTIONS and EXAMPLES" \
 	"$(head -c 300 "$tmp/man.err")"
 sed -n '/^OPTIONS/,/^[A-Z]/p' "$tmp/man.txt" > "$tmp/man.opts"
 missing=
-for cmd in top record report timeline blackout kho export; do
+for cmd in top record report timeline blackout kho export compat; do
 	for opt in $("$LU" "$cmd" --help 2> /dev/null | grep -o -- '--[a-z][a-z-]*' | sort -u); do
 		grep -qF -- "$opt" "$tmp/man.opts" || missing+=" $cmd $opt"
 	done
@@ -106,4 +107,5 @@ tap_end
 rc=$?
 "$here/kho_test.sh" || rc=1
 "$here/export_test.sh" || rc=1
+"$here/compat_test.sh" "$LU" || rc=1
 exit $rc
