@@ -206,6 +206,10 @@ suite() {
 	# mutations each): every one rejected cleanly, nothing lost or wrong.
 	vstep damage-campaign env DAMAGE_SEEDS=1 DAMAGE_CYCLES=6 DAMAGE_COUNT=2 \
 		"$LU_ROOT/mk/damage.sh"
+	# Kernels that read different format versions (kernel B: memfd v3
+	# only, built here): catalogs, lu-trace compat verdicts, and one guest
+	# through A, A, A, B, A with every byte checked (mk/formats.sh).
+	[ -z "$VARIANT" ] && vstep formats "$LU_ROOT/mk/formats.sh"
 	# Incoming LUO state is untrusted: damaged state is logged and LUO starts
 	# empty (or, released before it is read, is gone cleanly). Chained in
 	# one guest (luo-corrupt-KIND runs one alone).

@@ -28,12 +28,45 @@
 #include "luo_internal.h"
 
 enum luo_corrupt { LUO_CORRUPT_NONE = -1, LUO_CORRUPT_COMPATIBLE, LUO_CORRUPT_CHAIN,
-		  LUO_CORRUPT_SESSION, LUO_CORRUPT_NR };
+		  LUO_CORRUPT_SESSION, LUO_CORRUPT_FILE_VERSION, LUO_CORRUPT_NR };
 static const char *const luo_corrupt_names[LUO_CORRUPT_NR] = {
 	[LUO_CORRUPT_COMPATIBLE] = "compatible",
 	[LUO_CORRUPT_CHAIN] = "chain",
 	[LUO_CORRUPT_SESSION] = "session",
+	[LUO_CORRUPT_FILE_VERSION] = "file-version",
 };
+
+/*
+ * The first file of the first session that has one is said to be of a
+ * version nobody reads ("memfd-v63"), consistently: every hash redone.
+ */
+static void luo_test_file_version(void)
+{
+	struct kho_block_reader r, fr;
+	struct liveupdate_session *s;
+	struct luo_session_ser *ss;
+	struct luo_file_ser *fs;
+	char *dash;
+
+	kho_block_reader_init(&r, &luo_state.sessions_set);
+	while ((ss = kho_block_reader_next(&r))) {
+		s = ss->files.count ? luo_session_find(luo_state.out, ss->name) : NULL;
+		if (!s)
+			continue;
+		kho_block_reader_init(&fr, &s->files_set);
+		fs = kho_block_reader_next(&fr);
+		dash = fs ? strrchr(fs->compatible, '-') : NULL;
+		if (!dash || dash - fs->compatible > sizeof(fs->compatible) - 5)
+			continue;
+		strscpy(dash, "-v63", sizeof(fs->compatible) - (dash - fs->compatible));
+		ss->files.hash = kho_block_set_hash(&s->files_set);
+		luo_state.ser->sessions.hash = kho_block_set_hash(&luo_state.sessions_set);
+		luo_state.ser->hash = luo_ser_hash(luo_state.ser);
+		pr_warn("session %s: file %#llx now claims to be %s\n", s->name, fs->token,
+			fs->compatible);
+		return;
+	}
+}
 
 /* Under luo_state.lock. */
 static enum luo_corrupt luo_corrupt = LUO_CORRUPT_NONE;
@@ -71,6 +104,9 @@ void luo_test_corrupt(void)
 		ss = kho_block_reader_next(&r);
 		if (ss)
 			ss->name[0] = '\0';
+		break;
+	case LUO_CORRUPT_FILE_VERSION:
+		luo_test_file_version();
 		break;
 	default:
 		break;

@@ -16,6 +16,10 @@
  *   lu.stages=N      number of stages (absent: 1); the last one powers off
  *   lu.timeout=SEC   per-test time limit (default 900)
  *   lu.carry.K=V     values a test of the previous stage carried forward
+ *   lu.kernels=a,b   the kernel of each stage, by name: stage N+1 is
+ *                    reached by a kexec of /kernel-<Nth+1 name> instead
+ *                    of /kernel (stage 1 is whatever QEMU booted; kernels
+ *                    that read different formats, see lu_formats)
  *   lu.shell         no tests: an interactive shell on the console
  *   lu.probe         print LU-PROBE-OK and power off (accelerator probe)
  *   lu.results=DEV   also write everything below to /dev/DEV (a second
@@ -245,6 +249,23 @@ static int next_cmdline(char *out, size_t len)
 	return 0;
 }
 
+/* /kernel, or the next stage's entry of lu.kernels=. */
+static const char *next_kernel(void)
+{
+	static char path[96];
+	char list[256], *name, *save = NULL;
+	int i = 0;
+
+	if (!param("lu.kernels", list, sizeof(list)))
+		return "/kernel";
+	for (name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save))
+		if (i++ == stage) {
+			snprintf(path, sizeof(path), "/kernel-%s", name);
+			return path;
+		}
+	return "/kernel";
+}
+
 static int load_next(const char *extra_cmdline)
 {
 	char next[CMDLINE_MAX];
@@ -255,7 +276,7 @@ static int load_next(const char *extra_cmdline)
 		return ret;
 	if (extra_cmdline && !append(next, sizeof(next), extra_cmdline))
 		return -E2BIG;
-	kfd = open("/kernel", O_RDONLY | O_CLOEXEC);
+	kfd = open(next_kernel(), O_RDONLY | O_CLOEXEC);
 	ifd = open("/sys/firmware/initrd", O_RDONLY | O_CLOEXEC);
 	if (kfd < 0 || ifd < 0) {
 		ret = -errno;

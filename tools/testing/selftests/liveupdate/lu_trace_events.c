@@ -36,7 +36,7 @@ static const char * const events[] = {
 	"luo_session_finish", "luo_session_release", "luo_file_preserve", "luo_file_unpreserve",
 	"luo_file_freeze", "luo_file_unfreeze", "luo_file_retrieve", "luo_file_finish",
 	"luo_serialize_begin", "luo_serialize_end", "luo_deserialize", "memfd_preserve",
-	"memfd_retrieve",
+	"memfd_retrieve", "luo_format",
 };
 
 #define NR_EVENTS	(int)(sizeof(events) / sizeof(events[0]))
@@ -124,7 +124,7 @@ static void stage1(void)
 	unsigned long long id;
 	char *trace, *map;
 
-	ksft_set_plan(18);
+	ksft_set_plan(19);
 	if (lu_kexec_load_next())
 		ksft_exit_fail_msg("loading the next kernel (lu-kexec --load) failed\n");
 	tracing_on();
@@ -171,6 +171,10 @@ static void stage1(void)
 	luo_check(count(trace, "luo_serialize_begin", "sessions=1 files=2") == 1 &&
 		  count(trace, "luo_serialize_end", "ret=-11") == 1,
 		  "luo_serialize_begin/end of the cancelled kexec (ret=-EAGAIN)");
+	luo_check(count(trace, "luo_format", "format=memfd version=4 live=1") == 1 &&
+		  count(trace, "luo_format", "format=luo-test version=1 live=1") == 1 &&
+		  count(trace, "luo_format", "format=luo version=2 live=1") == 1,
+		  "luo_format: the version of each format with data, before the freeze");
 	luo_check(count(trace, "luo_file_freeze", "ret=-11") == 1 &&
 		  count(trace, "luo_file_unfreeze", NULL) >= 1,
 		  "luo_file_freeze failed once, frozen files unfrozen");
