@@ -56,7 +56,7 @@ WL_CYCLES = $(if $(filter command line environment,$(origin CYCLES)),$(CYCLES),2
 WL_VARS = SEED="$(SEED)" CYCLES="$(WL_CYCLES)" WL_MIB="$(WL_MIB)" WL_APPEND="$(WL_APPEND)" \
 	STRESS_SEEDS="$(STRESS_SEEDS)" SOAK_CYCLES="$(SOAK_CYCLES)" LEAK="$(LEAK)"
 
-.PHONY: all help deps kernel initramfs check check-run demo demo-run bench bench-run bigmem damage \
+.PHONY: all help deps kernel initramfs check check-run demo demo-run bench bench-run bigmem damage formats \
 	vm vmtest clean workload stress soak demo-kv demo-kv-run fuzz fuzz-seeds
 
 all: initramfs
@@ -71,6 +71,7 @@ help:
 	@echo "  make bench      benchmarks (table + JSON in $(BUILD)/bench)"
 	@echo "  make bigmem     KHO/LUO on 64, 128 and 256 GiB guests (BIGMEM_SIZES=)"
 	@echo "  make damage     handovers damaged at random (DAMAGE_SEEDS= DAMAGE_CYCLES= DAMAGE_COUNT=)"
+	@echo "  make formats    kernels that read different format versions: compat and kexecs"
 	@echo "  make fuzz       host fuzz targets of every handover reader (FUZZ_S=seconds per target, FUZZ_T=targets)"
 	@echo "  make fuzz-seeds capture a real handover in the guest as the fuzz seed corpus"
 	@echo "  make vm         guest shell on this terminal (Ctrl-A X quits)"
@@ -121,6 +122,9 @@ bigmem: initramfs
 
 damage: initramfs
 	@mk/damage.sh
+
+formats: initramfs
+	@mk/formats.sh
 
 # Host fuzzing (tools/testing/liveupdate-fuzz): needs only the extracted tree.
 FUZZ := tools/testing/liveupdate-fuzz
