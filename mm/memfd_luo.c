@@ -30,7 +30,7 @@
  *   file position, size, seals and mode are recorded and the records
  *   written at the version negotiated for this kexec: "memfd-v3", a record
  *   a folio, or "memfd-v4", a record a run of folios contiguous in the file
- *   and in memory (the record blocks v4 does not need are given back).
+ *   and in memory.
  *   Writes into pages already present keep working until the jump and are
  *   carried over.
  * - **Unfreeze** (the kexec was cancelled): the file takes new folios again.
@@ -443,12 +443,6 @@ static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
 			return err;
 		}
 	}
-	/* Room for a record a folio: a v4 freeze before a cancelled kexec shrank it. */
-	err = kho_block_set_grow(&ml->records, ml->nr_folios);
-	if (err) {
-		shmem_freeze_folios(inode, false);
-		return err;
-	}
 	kho_block_writer_init(&w, &ml->records, &ml->ser->folios);
 	err = args->version == MEMFD_LUO_V_EXTENTS ? memfd_luo_write_extents(ml, &w) :
 	      memfd_luo_write_folios(ml, &w);
@@ -456,11 +450,6 @@ static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
 		shmem_freeze_folios(inode, false);
 		return err;
 	}
-	/*
-	 * Fewer runs than folios: the blocks no record is in would reach the
-	 * next kernel as preserved memory nobody claims. They go now.
-	 */
-	kho_block_set_shrink(&ml->records, ml->ser->folios.count);
 	ml->ser->pos = args->file->f_pos;
 	ml->ser->size = i_size_read(inode);
 	ml->ser->seals = SHMEM_I(inode)->seals;

@@ -89,7 +89,8 @@ static bool memfd_luo_record_ok(const struct memfd_luo_folio_ser *rec, u64 end, 
 
 /*
  * A "memfd-v4" run: its first folio as a record, and whether the run is
- * one (at least a folio, inside the file and the page frame limit).
+ * one (at least a folio; every folio starting inside the file, as in v3,
+ * where the last one may reach past the end; below the page frame limit).
  */
 static bool memfd_luo_extent_ok(const struct memfd_luo_extent_ser *ext, u64 end, u64 pages,
 				struct memfd_luo_folio_ser *first)
@@ -103,7 +104,8 @@ static bool memfd_luo_extent_ok(const struct memfd_luo_extent_ser *ext, u64 end,
 		return false;
 	/* @order <= MAX_PAGE_ORDER and @nr < 2^32: no overflow. */
 	span = (u64)ext->nr << ext->order;
-	return span <= pages - ext->index && span <= MEMFD_LUO_PFN_LIMIT - ext->pfn;
+	return span - (1ULL << ext->order) < pages - ext->index &&
+	       span <= MEMFD_LUO_PFN_LIMIT - ext->pfn;
 }
 
 static int memfd_luo_check_folios(const struct memfd_luo_ser *ser,
