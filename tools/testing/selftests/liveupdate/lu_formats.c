@@ -179,7 +179,6 @@ static void verify(int luo, const char *version, bool full_rejected)
 static void refused(int luo, int stage)
 {
 	__u64 seed = 0xdead0 + stage;
-	struct data_file df = { .name = "full", .size = FULL_SIZE, .seed = seed };
 	int s = lu_memfd_new_session(luo, "fmt-refused"), full, ret;
 	char *klog;
 
@@ -201,7 +200,6 @@ static void refused(int luo, int stage)
 	if (full >= 0)
 		close(full);
 	close(s);
-	(void)df;
 }
 
 static void stage1(int luo)
