@@ -140,9 +140,9 @@ suite() {
 	vstep lu_memfd_swap "${VMTEST[@]}" -n lu_memfd_swap -t lu_memfd_swap -c 1 -D 1G
 	vstep lu_memfd_writers "${VMTEST[@]}" -n lu_memfd_writers -t lu_memfd_writers -c 1
 	# A large host: scratch sized for a 160 GiB memory map keeps KHO on
-	# (its RAM is a sparse file; make bigmem runs 64, 128 and 256 GiB).
+	# (its RAM is mapped unreserved; make bigmem runs 64, 128 and 256 GiB).
 	vstep large-host-160G "${VMTEST[@]}" -n large-host-160G -t lu_memfd_shapes -c 1 \
-		-m 160G -B "$BUILD/bigmem" -T 900
+		-m 160G -R -T 900
 	# Retrieved memory is charged to the retrieving task's cgroup (and a
 	# retrieve at its limit changes nothing); records damaged consistently
 	# fail that memfd's retrieve and free its memory.
