@@ -20,7 +20,12 @@
  *   scratch areas and the first MiB.
  * - **Reserve** (kho_memory_init()): the tracker is checked node by node
  *   and block by block without side effects (kho_check.c), then walked
- *   again to reserve every node and block in memblock; an overlap undoes
+ *   again into a sorted list of runs (touching blocks joined), which
+ *   memblock reserves in one pass (memblock_reserve_sorted()): linear in
+ *   the runs, however scattered. An overlap, with other preserved memory
+ *   or with what this kernel reserved, reserves nothing. Should there be
+ *   no memory for the list, the walk reserves block by block instead
+ *   (``kho_reserve=blocks`` forces that, to compare), and an overlap undoes
  *   exactly what was reserved. Then memblock may use all memory.
  *
  * Anything wrong logs ``KHO: invalid handover: <reason>; booting without
@@ -33,16 +38,22 @@
 #include <linux/kasan.h>
 #include <linux/kexec_handover.h>
 #include <linux/libfdt.h>
+#include <linux/math64.h>
 #include <linux/liveupdate.h>
 #include <linux/memblock.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
 #include <linux/page-isolation.h>
+#include <linux/range.h>
 #include <linux/sched/clock.h>
 #include <linux/sizes.h>
 #include <linux/string.h>
 
 #include <asm/sections.h>
+#ifdef CONFIG_X86
+#include <asm/msr.h>
+#include <asm/tsc.h>
+#endif
 
 #include "kexec_handover_internal.h"
 
@@ -97,7 +108,50 @@ static int __init kho_parse_scratch(char *p)
 }
 early_param("kho_scratch", kho_parse_scratch);
 
-static u64 kho_boot_ns __initdata;	/* time this boot spent receiving */
+/* kho_reserve=blocks: reserve preserved memory block by block (to compare). */
+static bool kho_batch_off __initdata;
+
+static int __init kho_parse_reserve(char *p)
+{
+	if (!p)
+		return -EINVAL;
+	if (!strcmp(p, "blocks"))
+		kho_batch_off = true;
+	else if (!strcmp(p, "batch"))
+		kho_batch_off = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+early_param("kho_reserve", kho_parse_reserve);
+
+/*
+ * Time this boot spent receiving, in clock units (kho_clock()). It is
+ * reported at late_initcall: this early, sched_clock() may still count
+ * jiffies, which do not advance (a TCG guest whose TSC is calibrated late
+ * read 0 us), so the TSC is read and converted once tsc_khz is known.
+ */
+static u64 kho_boot_clock __initdata;
+static unsigned long kho_boot_pages __initdata, kho_boot_nodes __initdata;
+static bool kho_boot_reserved __initdata;
+
+static u64 __init kho_clock(void)
+{
+#ifdef CONFIG_X86
+	if (boot_cpu_has(X86_FEATURE_TSC))
+		return rdtsc_ordered();
+#endif
+	return sched_clock();
+}
+
+static u64 __init kho_clock_us(u64 t)
+{
+#ifdef CONFIG_X86
+	if (boot_cpu_has(X86_FEATURE_TSC))
+		return tsc_khz ? mul_u64_u32_div(t, USEC_PER_MSEC, tsc_khz) : 0;
+#endif
+	return div_u64(t, NSEC_PER_USEC);
+}
 
 static bool __init kho_memblock_ram(u64 addr, u64 size, void *arg)
 {
@@ -233,7 +287,7 @@ void __init kho_populate(phys_addr_t fdt_phys, u64 fdt_len, phys_addr_t scratch_
 	struct kho_check_env env = kho_boot_env();
 	struct kho_scratch_ser *ser = NULL;
 	struct kho_check_root root;
-	u64 t0 = sched_clock();
+	u64 t0 = kho_clock();
 	void *fdt = NULL;
 	const char *why;
 
@@ -295,7 +349,7 @@ void __init kho_populate(phys_addr_t fdt_phys, u64 fdt_len, phys_addr_t scratch_
 
 	kho_in.fdt_phys = fdt_phys;
 	kho_in.active = true;
-	kho_boot_ns = sched_clock() - t0;
+	kho_boot_clock = kho_clock() - t0;
 	pr_info("found kexec handover data: %u scratch areas, root tree at %pa, this kernel at %#llx+%#llx\n",
 		kho_nr_scratch, &fdt_phys, env.kernel_start, env.kernel_size);
 	return;
@@ -360,6 +414,143 @@ static const struct kho_tracker_walk_ops kho_reserve_ops __initconst = {
 	.key = kho_reserve_key,
 };
 
+/* Reserve block by block: the fallback when there is no memory for a batch. */
+static int __init kho_reserve_blocks(struct kho_walk *w)
+{
+	int ret;
+
+	if (memblock_is_region_reserved(kho_in.fdt_phys, PAGE_SIZE)) {
+		w->what = "root tree";
+		w->why = "overlaps reserved memory";
+		return -EINVAL;
+	}
+	memblock_reserve(kho_in.fdt_phys, PAGE_SIZE);
+	ret = kho_tracker_walk(&kho_in.tracker, &kho_reserve_ops, w);
+	if (ret) {
+		/* Release exactly the items the failed walk reserved. */
+		w->undo = w->done;
+		if (w->undo)
+			kho_tracker_walk(&kho_in.tracker, &kho_reserve_ops, w);
+		memblock_phys_free(kho_in.fdt_phys, PAGE_SIZE);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Runs of preserved memory in walk order: touching blocks of one order (the
+ * walk visits each order's keys in ascending order) and the tree's own
+ * nodes. With @r NULL the walk only counts them.
+ */
+struct kho_runs {
+	struct range *r;
+	unsigned long nr;
+	unsigned long max;
+	phys_addr_t next;	/* where the last run ends */
+};
+
+static int __init kho_run_add(struct kho_runs *runs, phys_addr_t addr, phys_addr_t size)
+{
+	if (runs->nr && addr == runs->next) {
+		if (runs->r)
+			runs->r[runs->nr - 1].end += size;
+	} else {
+		if (runs->r) {
+			if (runs->nr == runs->max)
+				return -E2BIG;
+			runs->r[runs->nr].start = addr;
+			runs->r[runs->nr].end = addr + size - 1;
+		}
+		runs->nr++;
+	}
+	runs->next = addr + size;
+	return 0;
+}
+
+static int __init kho_run_node(phys_addr_t phys, int level, void *arg)
+{
+	return kho_run_add(arg, phys, PAGE_SIZE);
+}
+
+static int __init kho_run_key(u64 key, void *arg)
+{
+	unsigned long pfn;
+	unsigned int order;
+
+	kho_key_decode(key, &pfn, &order);
+	return kho_run_add(arg, PFN_PHYS(pfn), PAGE_SIZE << order);
+}
+
+static const struct kho_tracker_walk_ops kho_run_ops __initconst = {
+	.node = kho_run_node,
+	.key = kho_run_key,
+};
+
+/*
+ * Reserve the root tree, the tracker's nodes and every preserved block in
+ * one memblock pass (memblock_reserve_sorted()), which stays linear in the
+ * number of runs however scattered the blocks are. Reserving them one at a
+ * time costs a scan of the region array each: quadratic, minutes for a
+ * million scattered pages. -ENOMEM: no memory for the list of runs.
+ */
+static int __init kho_reserve_batch(struct kho_walk *w)
+{
+	struct kho_runs runs = {};
+	unsigned long i, n;
+	size_t bytes;
+	int ret;
+
+	kho_run_add(&runs, kho_in.fdt_phys, PAGE_SIZE);
+	kho_tracker_walk(&kho_in.tracker, &kho_run_ops, &runs);
+	bytes = array_size(runs.nr, sizeof(*runs.r));
+	runs.max = runs.nr;
+	runs.r = memblock_alloc_raw(bytes, SMP_CACHE_BYTES);
+	if (!runs.r)
+		return -ENOMEM;
+	runs.nr = 0;
+	kho_run_add(&runs, kho_in.fdt_phys, PAGE_SIZE);
+	ret = kho_tracker_walk(&kho_in.tracker, &kho_run_ops, &runs);
+	if (ret)
+		goto out;
+
+	sort_range(runs.r, runs.nr);
+	for (i = 1, n = 1; i < runs.nr; i++) {
+		struct range *last = &runs.r[n - 1];
+
+		if (runs.r[i].start <= last->end) {
+			w->what = "preserved memory";
+			w->why = "overlaps other preserved memory";
+			w->bad = runs.r[i].start;
+			ret = -EINVAL;
+			goto out;
+		}
+		if (runs.r[i].start == last->end + 1)
+			last->end = runs.r[i].end;
+		else
+			runs.r[n++] = runs.r[i];
+	}
+	ret = memblock_reserve_sorted(runs.r, n);
+	if (ret == -EBUSY) {
+		w->what = "preserved memory";
+		w->why = "overlaps reserved memory";
+		for (i = 0; i < n; i++)
+			if (memblock_is_region_reserved(runs.r[i].start, range_len(&runs.r[i]))) {
+				w->bad = runs.r[i].start;
+				break;
+			}
+	} else if (ret) {
+		w->what = "preserved memory";
+		w->why = "cannot be reserved (no room in memblock)";
+	}
+out:
+	memblock_free(runs.r, bytes);
+	if (ret == -E2BIG) {
+		w->what = "tracker";
+		w->why = "changed between two walks";
+	}
+	return ret ? -EINVAL : 0;
+}
+
 /* Validate, then reserve, the incoming tree and everything it tracks. */
 static int __init kho_in_reserve(void)
 {
@@ -377,23 +568,16 @@ static int __init kho_in_reserve(void)
 	}
 	memcpy(kho_in.stats.blocks, res.blocks, sizeof(res.blocks));
 	kho_in.stats.pages = res.pages;
-	if (memblock_is_region_reserved(kho_in.fdt_phys, PAGE_SIZE)) {
-		w.what = "root tree";
-		w.why = "overlaps reserved memory";
-		goto err;
+	ret = kho_batch_off ? -ENOMEM : kho_reserve_batch(&w);
+	if (ret == -ENOMEM) {
+		if (!kho_batch_off)
+			pr_warn("no memory for the list of preserved ranges: reserving them one by one\n");
+		ret = kho_reserve_blocks(&w);
 	}
-	memblock_reserve(kho_in.fdt_phys, PAGE_SIZE);
-	ret = kho_tracker_walk(&kho_in.tracker, &kho_reserve_ops, &w);
-	if (ret) {
-		/* Release exactly the items the failed walk reserved. */
-		w.undo = w.done;
-		if (w.undo)
-			kho_tracker_walk(&kho_in.tracker, &kho_reserve_ops, &w);
-		memblock_phys_free(kho_in.fdt_phys, PAGE_SIZE);
+	if (ret)
 		goto err;
-	}
 	kho_in.tracker.reserved_nodes = true;
-	kho_in.tracker.nr_nodes = w.nodes;
+	kho_in.tracker.nr_nodes = res.nodes;
 	return 0;
 err:
 	pr_err("invalid handover: %s %s (%#llx); booting without it\n", w.what, w.why, (u64)w.bad);
@@ -462,7 +646,7 @@ static void __init kho_mark_scratch(void)
  */
 void __init kho_memory_init(void)
 {
-	u64 t0 = sched_clock();
+	u64 t0 = kho_clock();
 
 	if (kho_in.active) {
 		if (kho_in_reserve())
@@ -470,14 +654,23 @@ void __init kho_memory_init(void)
 		else
 			liveupdate_stamp_kho_ready();
 		memblock_clear_kho_scratch_only();
-		kho_boot_ns += sched_clock() - t0;
-		if (kho_in.active)
-			pr_info("%lu preserved pages in %lu tracker pages reserved for restore; boot work %llu us\n",
-				kho_in.stats.pages, kho_in.tracker.nr_nodes,
-				div_u64(kho_boot_ns, NSEC_PER_USEC));
+		kho_boot_clock += kho_clock() - t0;
+		kho_boot_reserved = kho_in.active;
+		kho_boot_pages = kho_in.stats.pages;
+		kho_boot_nodes = kho_in.tracker.nr_nodes;
 	} else if (kho_enable) {
 		kho_reserve_scratch();
 	}
 	if (kho_enable)
 		kho_mark_scratch();
 }
+
+/* What the boot reserved and how long KHO's part of it took (see kho_clock()). */
+static int __init kho_boot_report(void)
+{
+	if (kho_boot_reserved)
+		pr_info("%lu preserved pages in %lu tracker pages reserved for restore; boot work %llu us\n",
+			kho_boot_pages, kho_boot_nodes, kho_clock_us(kho_boot_clock));
+	return 0;
+}
+late_initcall(kho_boot_report);
