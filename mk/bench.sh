@@ -11,9 +11,11 @@ SELFTESTS=$LU_ROOT/tools/testing/selftests/liveupdate
 OUT=$BUILD/bench
 mkdir -p "$OUT"
 
-# KHO: 1 GiB as 4 KiB and as 2 MiB folios, next to a bare kexec.
+# KHO: 1 GiB as 4 KiB and as 2 MiB folios, next to a bare kexec; the
+# next boot's reservation in one batch and block by block, contiguous and
+# scattered (lu_kho_bench.c has the stages).
 "$SELFTESTS/vmtest.sh" -k "$KBUILD/arch/x86/boot/bzImage" -i "$BUILD/guest/initramfs.cpio" \
-	-o "$BUILD/logs" -n bench-kho -t lu_kho_bench -c 3 -m 3G -T 900 \
+	-o "$BUILD/logs" -n bench-kho -t lu_kho_bench -c 7 -m 4G -T 2400 \
 	-a "test_kho.mb=1024 test_kho.order=0" || die "the KHO benchmark run failed"
 res=$BUILD/logs/bench-kho.results
 grep -a '^    BENCH-TABLE ' "$res" | sed 's/^    BENCH-TABLE /  /'

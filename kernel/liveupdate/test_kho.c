@@ -22,7 +22,10 @@
  * handover ...", "KHO-TEST: preserved generation N: ...". Both success
  * lines end with the time the KHO calls alone took ("restore took N us",
  * "preserve took N us"), which ``make bench`` reads. test_kho.order=N
- * preserves folios of one order only; test_kho.mb=0 preserves nothing.
+ * preserves folios of one order only; test_kho.mb=0 preserves nothing;
+ * test_kho.scatter=1 preserves order-0 folios of which none touches another
+ * (every other page allocated is given back), the worst case for the next
+ * kernel's reservation.
  */
 
 #define pr_fmt(fmt) "KHO-TEST: " fmt
@@ -53,6 +56,10 @@ MODULE_PARM_DESC(mb, "MiB of random data to preserve for the next kernel");
 static int kho_test_order = -1;
 module_param_named(order, kho_test_order, int, 0444);
 MODULE_PARM_DESC(order, "order of every preserved folio (default: random orders)");
+
+static bool kho_test_scatter;
+module_param_named(scatter, kho_test_scatter, bool, 0444);
+MODULE_PARM_DESC(scatter, "preserve order-0 folios with a page given back between them");
 
 /**
  * struct kho_test_folio - one preserved folio
@@ -452,6 +459,9 @@ static int kho_test_preserve(u32 generation)
 	unsigned int max_order = 0;
 	struct kho_test_folio *table;
 	struct kho_test_blob *blob;
+	struct folio *gap, *tmp;
+	unsigned long touching = 0;
+	LIST_HEAD(gaps);
 	int err = -ENOMEM;
 
 	if (!kho_is_enabled()) {
@@ -471,6 +481,15 @@ static int kho_test_preserve(u32 generation)
 				     get_random_u32_below(MAX_PAGE_ORDER + 1);
 		struct folio *folio;
 
+		if (kho_test_scatter) {
+			/* A page between every two preserved ones, freed below. */
+			order = 0;
+			gap = folio_alloc(GFP_KERNEL | __GFP_NOWARN, 0);
+			if (!gap)
+				goto err_free;
+			list_add(&gap->lru, &gaps);
+		}
+
 		while (order && (PAGE_SIZE << order) > target - total)
 			order--;
 		folio = folio_alloc(GFP_KERNEL | __GFP_NOWARN, order);
@@ -484,8 +503,16 @@ static int kho_test_preserve(u32 generation)
 		table[n].csum = kho_test_csum(folio_address(folio), folio_size(folio));
 		total += folio_size(folio);
 		max_order = max(max_order, folio_order(folio));
+		if (n && table[n].phys == table[n - 1].phys + PAGE_SIZE)
+			touching++;
 		n++;
 	}
+	list_for_each_entry_safe(gap, tmp, &gaps, lru)
+		folio_put(gap);
+	INIT_LIST_HEAD(&gaps);
+	if (kho_test_scatter)
+		pr_info("scattered: %lu of %lu folios follow the one allocated before\n",
+			touching, n);
 
 	/* Timed: the preserves alone. */
 	t0 = ktime_get_ns();
@@ -536,6 +563,8 @@ err_unpreserve:
 	while (done--)
 		kho_unpreserve_folio(pfn_folio(PHYS_PFN(table[done].phys)));
 err_free:
+	list_for_each_entry_safe(gap, tmp, &gaps, lru)
+		folio_put(gap);
 	while (n--)
 		folio_put(pfn_folio(PHYS_PFN(table[n].phys)));
 	vfree(table);
