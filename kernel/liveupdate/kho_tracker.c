@@ -78,6 +78,22 @@ static bool node_empty(phys_addr_t node)
 	return !memchr_inv(node_virt(node), 0, PAGE_SIZE);
 }
 
+/*
+ * node_empty() for a node whose 64-bit word @word was just cleared in part:
+ * that word first, then the words after it, then those before. Blocks are
+ * mostly restored in ascending or descending order, so the scan stops at
+ * the next word, where node_empty() would scan all the zeros before it
+ * (on average half a page per restored block).
+ */
+static bool node_empty_at(phys_addr_t node, unsigned int word)
+{
+	u64 *w = node_virt(node);
+	unsigned int n = PAGE_SIZE / sizeof(*w);
+
+	return !w[word] && !memchr_inv(w + word, 0, (n - word) * sizeof(*w)) &&
+	       !memchr_inv(w, 0, word * sizeof(*w));
+}
+
 /**
  * kho_key_encode - tracker key of a block
  * @pfn: first pfn of the block, aligned to 2^@order
@@ -194,7 +210,10 @@ int kho_tracker_clear(struct kho_tracker *t, u64 key)
 		return -ENOENT;
 	/* Free the leaf, then every table on the path that became empty. */
 	for (level = 0; level <= KHO_TREE_LEVELS; level++) {
-		if (!node_empty(*path[level]))
+		unsigned int word = level ? table_index(key, level - 1) :
+				    (key & (KHO_LEAF_ENTRIES - 1)) / 64;
+
+		if (!node_empty_at(*path[level], word))
 			break;
 		node_free(t, *path[level]);
 		*path[level] = 0;
