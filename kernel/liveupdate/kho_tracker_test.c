@@ -85,6 +85,42 @@ static void kho_tracker_set_test_clear(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t.root, 0);
 }
 
+/*
+ * A leaf is freed when its last bit is cleared, and not before, whichever
+ * word that bit is in relative to the others still set: before them,
+ * after them, between them, in the same word, at the leaf's two ends.
+ */
+static void kho_tracker_leaf_freed_with_last_bit(struct kunit *test)
+{
+	const unsigned long base = 1UL << 21;	/* the start of a leaf */
+	const unsigned long last = (1UL << KHO_LEAF_BITS) - 1;
+	static const unsigned long set[] = { 0, 1, 64, 2000, 2001, 20000 };
+	/* Every order of clearing below keeps a bit set until the last one. */
+	static const unsigned long order[][6] = {
+		{ 2000, 0, 20000, 64, 1, 2001 },	/* middle, first, last, ... */
+		{ 20000, 2001, 2000, 64, 1, 0 },	/* descending */
+		{ 0, 1, 64, 2000, 2001, 20000 },	/* ascending */
+	};
+	struct kho_tracker t = { };
+	unsigned int i, j;
+
+	for (i = 0; i < ARRAY_SIZE(order); i++) {
+		for (j = 0; j < ARRAY_SIZE(set); j++)
+			KUNIT_ASSERT_EQ(test, kho_tracker_set(&t, kho_key_encode(base + set[j], 0),
+							      GFP_KERNEL), 0);
+		KUNIT_ASSERT_EQ(test, kho_tracker_set(&t, kho_key_encode(base + last, 0),
+						      GFP_KERNEL), 0);
+		KUNIT_ASSERT_EQ(test, kho_tracker_clear(&t, kho_key_encode(base + last, 0)), 0);
+		for (j = 0; j < ARRAY_SIZE(set); j++) {
+			KUNIT_EXPECT_EQ(test, t.nr_nodes, (unsigned long)KHO_TREE_LEVELS + 1);
+			KUNIT_EXPECT_EQ(test, kho_tracker_clear(&t, kho_key_encode(base + order[i][j],
+										   0)), 0);
+		}
+		KUNIT_EXPECT_EQ(test, t.nr_nodes, 0UL);
+		KUNIT_EXPECT_EQ(test, t.root, 0);
+	}
+}
+
 static void kho_tracker_address_limits(struct kunit *test)
 {
 	struct kho_tracker t = { };
@@ -209,6 +245,7 @@ static struct kunit_case kho_tracker_cases[] = {
 	KUNIT_CASE(kho_key_orders_never_collide),
 	KUNIT_CASE(kho_key_rejects_malformed),
 	KUNIT_CASE(kho_tracker_set_test_clear),
+	KUNIT_CASE(kho_tracker_leaf_freed_with_last_bit),
 	KUNIT_CASE(kho_tracker_address_limits),
 	KUNIT_CASE(kho_tracker_dense_is_compact),
 	KUNIT_CASE(kho_tracker_walk_is_ordered_and_complete),
