@@ -112,9 +112,10 @@ static void kho_tracker_leaf_freed_with_last_bit(struct kunit *test)
 						      GFP_KERNEL), 0);
 		KUNIT_ASSERT_EQ(test, kho_tracker_clear(&t, kho_key_encode(base + last, 0)), 0);
 		for (j = 0; j < ARRAY_SIZE(set); j++) {
+			u64 key = kho_key_encode(base + order[i][j], 0);
+
 			KUNIT_EXPECT_EQ(test, t.nr_nodes, (unsigned long)KHO_TREE_LEVELS + 1);
-			KUNIT_EXPECT_EQ(test, kho_tracker_clear(&t, kho_key_encode(base + order[i][j],
-										   0)), 0);
+			KUNIT_EXPECT_EQ(test, kho_tracker_clear(&t, key), 0);
 		}
 		KUNIT_EXPECT_EQ(test, t.nr_nodes, 0UL);
 		KUNIT_EXPECT_EQ(test, t.root, 0);
