@@ -101,6 +101,11 @@ suite() {
 	# Negative KHO runs: the next kernel ignores or rejects the handover and
 	# boots cold, losing no memory.
 	vstep kho-next-kernel-kho-off "${VMTEST[@]}" -n kho-off -t lu_kho -c 1 -a "lu.kho=off"
+	# The next kernel's reservation: 64 MiB of which no two pages touch, in
+	# one batch, twice; random orders block by block (the fallback).
+	vstep kho-scattered "${VMTEST[@]}" -n kho-scattered -t lu_kho -c 2 -a "test_kho.scatter=1"
+	vstep kho-reserve-blocks "${VMTEST[@]}" -n kho-reserve-blocks -t lu_kho -c 1 \
+		-a "kho_reserve=blocks"
 	# Every kind of damage in turn, one kexec each, chained in one guest:
 	# each kernel checks the previous kind was rejected, then damages its
 	# own handover with the next (kho-corrupt-KIND runs one alone).
