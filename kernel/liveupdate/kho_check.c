@@ -188,11 +188,31 @@ bool kho_check_within_scratch(const struct kho_check_env *env, u64 addr, u64 siz
 	return false;
 }
 
+/*
+ * @leaf, @leaf_ok: the leaf the last key was in, and whether all the memory
+ * its keys can name passed kho_check_range(): then every block in it does,
+ * and its keys need no check of their own (a leaf of order-0 keys covers
+ * 128 MiB: most leaves pass whole).
+ */
 struct kho_check_walk {
 	const struct kho_check_env *env;
 	struct kho_check_result *res;
 	u64 hash;
+	u64 leaf;
+	bool leaf_ok;
 };
+
+/* Can every block a leaf of keys names, whatever its bits, hold preserved data? */
+static bool kho_check_leaf(const struct kho_check_env *env, u64 leaf)
+{
+	unsigned long pfn;
+	unsigned int order;
+
+	if (!kho_key_decode(leaf << KHO_LEAF_BITS, &pfn, &order))
+		return false;
+	return !kho_check_range(env, PFN_PHYS((u64)pfn),
+				(u64)PAGE_SIZE << (order + KHO_LEAF_BITS));
+}
 
 static int kho_check_fail(struct kho_check_result *res, const char *what, const char *why,
 			  u64 bad)
@@ -230,7 +250,11 @@ static int kho_check_key(u64 key, void *arg)
 		return kho_check_fail(res, "preserved block", "one too many", key);
 	if (!kho_key_decode(key, &pfn, &order))
 		return kho_check_fail(res, "preserved block", "key not valid", key);
-	why = kho_check_range(w->env, PFN_PHYS(pfn), PAGE_SIZE << order);
+	if (key >> KHO_LEAF_BITS != w->leaf) {
+		w->leaf = key >> KHO_LEAF_BITS;
+		w->leaf_ok = kho_check_leaf(w->env, w->leaf);
+	}
+	why = w->leaf_ok ? NULL : kho_check_range(w->env, PFN_PHYS(pfn), PAGE_SIZE << order);
 	if (why)
 		return kho_check_fail(res, "preserved block", why, key);
 	res->blocks[order]++;
@@ -258,7 +282,7 @@ static const struct kho_tracker_walk_ops kho_check_ops = {
 int kho_check_tracker(u64 root, const struct kho_check_env *env, struct kho_check_result *res)
 {
 	struct kho_tracker t = { .root = root };
-	struct kho_check_walk w = { .env = env, .res = res };
+	struct kho_check_walk w = { .env = env, .res = res, .leaf = U64_MAX };
 	const char *why;
 
 	memset(res, 0, sizeof(*res));
