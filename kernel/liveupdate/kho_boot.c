@@ -45,17 +45,12 @@
 #include <linux/mmzone.h>
 #include <linux/page-isolation.h>
 #include <linux/range.h>
-#include <linux/sched/clock.h>
 #include <linux/sizes.h>
 #include <linux/string.h>
 
 #include <asm/sections.h>
-#ifdef CONFIG_X86
-#include <asm/msr.h>
-#include <asm/tsc.h>
-#endif
-
 #include "kexec_handover_internal.h"
+#include "lu_clock.h"
 
 /*
  * Scratch sizes. The next kernel allocates everything its early boot needs
@@ -126,10 +121,9 @@ static int __init kho_parse_reserve(char *p)
 early_param("kho_reserve", kho_parse_reserve);
 
 /*
- * Time this boot spent receiving, in clock units (kho_clock()). It is
- * reported at late_initcall: this early, sched_clock() may still count
- * jiffies, which do not advance (a TCG guest whose TSC is calibrated late
- * read 0 us), so the TSC is read and converted once tsc_khz is known.
+ * Time this boot spent receiving, in lu_clock() cycles, reported at
+ * late_initcall, once the clock's rate is known (a TCG guest whose TSC is
+ * calibrated late read "0 us" from sched_clock() this early).
  */
 static u64 kho_boot_clock __initdata;
 static u64 kho_boot_check __initdata, kho_boot_sort __initdata;	/* parts of it */
@@ -137,22 +131,11 @@ static unsigned long kho_boot_pages __initdata, kho_boot_nodes __initdata;
 static unsigned long kho_boot_runs __initdata;
 static bool kho_boot_reserved __initdata;
 
-static u64 __init kho_clock(void)
-{
-#ifdef CONFIG_X86
-	if (boot_cpu_has(X86_FEATURE_TSC))
-		return rdtsc_ordered();
-#endif
-	return sched_clock();
-}
-
 static u64 __init kho_clock_us(u64 t)
 {
-#ifdef CONFIG_X86
-	if (boot_cpu_has(X86_FEATURE_TSC))
-		return tsc_khz ? mul_u64_u32_div(t, USEC_PER_MSEC, tsc_khz) : 0;
-#endif
-	return div_u64(t, NSEC_PER_USEC);
+	u32 khz = lu_clock_khz();
+
+	return khz ? mul_u64_u32_div(t, USEC_PER_MSEC, khz) : 0;
 }
 
 static bool __init kho_memblock_ram(u64 addr, u64 size, void *arg)
@@ -289,7 +272,7 @@ void __init kho_populate(phys_addr_t fdt_phys, u64 fdt_len, phys_addr_t scratch_
 	struct kho_check_env env = kho_boot_env();
 	struct kho_scratch_ser *ser = NULL;
 	struct kho_check_root root;
-	u64 t0 = kho_clock();
+	u64 t0 = lu_clock();
 	void *fdt = NULL;
 	const char *why;
 
@@ -351,7 +334,7 @@ void __init kho_populate(phys_addr_t fdt_phys, u64 fdt_len, phys_addr_t scratch_
 
 	kho_in.fdt_phys = fdt_phys;
 	kho_in.active = true;
-	kho_boot_clock = kho_clock() - t0;
+	kho_boot_clock = lu_clock() - t0;
 	pr_info("found kexec handover data: %u scratch areas, root tree at %pa, this kernel at %#llx+%#llx\n",
 		kho_nr_scratch, &fdt_phys, env.kernel_start, env.kernel_size);
 	return;
@@ -595,9 +578,9 @@ static int __init kho_reserve_batch(struct kho_walk *w, unsigned long nr_nodes)
 	if (ret)
 		goto out;
 
-	kho_boot_sort = kho_clock();
+	kho_boot_sort = lu_clock();
 	kho_runs_sort(&runs);
-	kho_boot_sort = kho_clock() - kho_boot_sort;
+	kho_boot_sort = lu_clock() - kho_boot_sort;
 	for (i = 1, n = runs.nr ? 1 : 0; i < runs.nr; i++) {
 		struct range *last = &runs.r[n - 1];
 
@@ -645,9 +628,9 @@ static int __init kho_in_reserve(void)
 	int ret;
 
 	env.tracker_hash = kho_in.tracker_hash;
-	kho_boot_check = kho_clock();
+	kho_boot_check = lu_clock();
 	ret = kho_check_tracker(kho_in.tracker.root, &env, &res);
-	kho_boot_check = kho_clock() - kho_boot_check;
+	kho_boot_check = lu_clock() - kho_boot_check;
 	if (ret) {
 		w.what = res.what;
 		w.why = res.why;
@@ -734,7 +717,7 @@ static void __init kho_mark_scratch(void)
  */
 void __init kho_memory_init(void)
 {
-	u64 t0 = kho_clock();
+	u64 t0 = lu_clock();
 
 	if (kho_in.active) {
 		if (kho_in_reserve())
@@ -742,7 +725,7 @@ void __init kho_memory_init(void)
 		else
 			liveupdate_stamp_kho_ready();
 		memblock_clear_kho_scratch_only();
-		kho_boot_clock += kho_clock() - t0;
+		kho_boot_clock += lu_clock() - t0;
 		kho_boot_reserved = kho_in.active;
 		kho_boot_pages = kho_in.stats.pages;
 		kho_boot_nodes = kho_in.tracker.nr_nodes;
@@ -753,7 +736,7 @@ void __init kho_memory_init(void)
 		kho_mark_scratch();
 }
 
-/* What the boot reserved and how long KHO's part of it took (see kho_clock()). */
+/* What the boot reserved and how long KHO's part of it took (see lu_clock()). */
 static int __init kho_boot_report(void)
 {
 	if (kho_boot_reserved)

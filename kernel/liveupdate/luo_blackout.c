@@ -78,11 +78,7 @@
 #include <linux/sysfs.h>
 #include <linux/utsname.h>
 
-#ifdef CONFIG_X86
-#include <asm/msr.h>
-#include <asm/tsc.h>
-#endif
-
+#include "lu_clock.h"
 #include "luo_check.h"
 #include "luo_internal.h"
 
@@ -135,24 +131,6 @@ static struct {
 
 static struct luo_blackout_ser *bo_out;
 
-static u64 bo_clock(void)
-{
-#ifdef CONFIG_X86
-	if (boot_cpu_has(X86_FEATURE_TSC))
-		return rdtsc_ordered();
-#endif
-	return 0;
-}
-
-static u32 bo_clock_khz(void)
-{
-#ifdef CONFIG_X86
-	return tsc_khz;
-#else
-	return 0;
-#endif
-}
-
 /**
  * liveupdate_stamp_entry - note the clock when a handover is found
  *
@@ -161,7 +139,7 @@ static u32 bo_clock_khz(void)
  */
 void liveupdate_stamp_entry(void)
 {
-	bo_entry = bo_clock();
+	bo_entry = lu_clock();
 }
 
 /**
@@ -172,7 +150,7 @@ void liveupdate_stamp_entry(void)
  */
 void liveupdate_stamp_kho_ready(void)
 {
-	bo_kho_ready = bo_clock();
+	bo_kho_ready = lu_clock();
 }
 
 static u64 bo_to_ns(u64 cycles)
@@ -215,7 +193,7 @@ static void bo_complete(void)
 void luo_blackout_retrieved(void)
 {
 	guard(mutex)(&bo_lock);
-	bo_stamp(BO_FIRST_RETRIEVE, bo_clock());
+	bo_stamp(BO_FIRST_RETRIEVE, lu_clock());
 }
 
 /**
@@ -223,7 +201,7 @@ void luo_blackout_retrieved(void)
  */
 void luo_blackout_finished(void)
 {
-	u64 now = bo_clock();
+	u64 now = lu_clock();
 
 	guard(mutex)(&bo_lock);
 	if (bo.state != BO_RESTORING)
@@ -259,7 +237,7 @@ void luo_blackout_reboot(unsigned int stamp, unsigned long sessions, unsigned lo
 	lockdep_assert_held(&luo_state.lock);
 	if (!bo_out)
 		return;
-	bo_out->stamp[stamp] = bo_clock();
+	bo_out->stamp[stamp] = lu_clock();
 	if (stamp != LUO_BLACKOUT_REBOOT)
 		return;
 	liveupdate_test_region("blackout", bo_out, sizeof(*bo_out), NULL);
@@ -269,7 +247,7 @@ void luo_blackout_reboot(unsigned int stamp, unsigned long sessions, unsigned lo
 	bo_out->freeze_max_ns = 0;
 	memset(bo_out->freeze_slots, 0, sizeof(bo_out->freeze_slots));
 	bo_out->mono_ns = ktime_get_ns();
-	bo_out->clock_khz = bo_clock_khz();
+	bo_out->clock_khz = lu_clock_khz();
 	bo_out->sessions = sessions;
 	bo_out->files = files;
 	scoped_guard(mutex, &bo_lock) {
@@ -319,7 +297,7 @@ void luo_blackout_failed(void)
 void liveupdate_jump(void)
 {
 	if (bo_out && bo_out->stamp[LUO_BLACKOUT_SERIALIZED]) {
-		bo_out->stamp[LUO_BLACKOUT_JUMP] = bo_clock();
+		bo_out->stamp[LUO_BLACKOUT_JUMP] = lu_clock();
 		bo_out->hash = xxh64(bo_out, offsetof(struct luo_blackout_ser, hash), 0);
 	}
 }
@@ -342,7 +320,7 @@ static void bo_accept(const struct luo_blackout_ser *r, u64 now)
 	bo_stamp(BO_ENTRY, bo_entry);
 	bo_stamp(BO_KHO_READY, bo_kho_ready);
 	bo_stamp(BO_LUO_READY, now);
-	since = bo_to_ns(bo_clock() - r->stamp[LUO_BLACKOUT_REBOOT]);
+	since = bo_to_ns(lu_clock() - r->stamp[LUO_BLACKOUT_REBOOT]);
 	bo.mono_ns = (s64)ktime_get_ns() - (s64)since;
 	if (!r->sessions) {
 		bo_stamp(BO_FIRST_RETRIEVE, now);
@@ -364,7 +342,7 @@ static void bo_restore(u64 now)
 			pr_err("blackout record not in preserved memory; not reporting this update\n");
 		return;
 	}
-	why = luo_check_blackout(r, size, bo_clock() ? bo_entry : 0);
+	why = luo_check_blackout(r, size, lu_clock() ? bo_entry : 0);
 	if (why)
 		pr_err("invalid blackout record: %s; not reporting this update\n", why);
 	else
@@ -421,7 +399,7 @@ static struct kobj_attribute blackout_attr = __ATTR_RO(blackout);
  */
 int __init luo_blackout_init(void)
 {
-	u64 now = bo_clock();
+	u64 now = lu_clock();
 	struct kobject *kobj;
 	int err;
 
@@ -435,7 +413,7 @@ int __init luo_blackout_init(void)
 	err = luo_formats_sysfs_init(kobj);
 	if (err)
 		pr_warn("no formats in sysfs: %pe\n", ERR_PTR(err));
-	if (!bo_clock())
+	if (!lu_clock())
 		return 0;	/* no clock to stamp the next update with */
 	bo_out = kho_alloc_preserve(sizeof(*bo_out));
 	if (IS_ERR(bo_out)) {
