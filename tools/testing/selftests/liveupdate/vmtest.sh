@@ -19,7 +19,8 @@
 #     lock state", "suspicious RCU usage"), sleeping in atomic context,
 #     kmemleak ("N new suspected memory leaks"), hung tasks, RCU stalls;
 #   - a guest still running after the timeout is killed: FAIL.
-# On FAIL the last 50 console lines are printed.
+# On FAIL the failed subtests (each with up to four lines the test printed
+# before it) and the last 50 console lines are printed.
 #
 # Exit status: 0 PASS, 1 FAIL, 2 usage or setup error.
 
@@ -278,8 +279,23 @@ kern && ktap[boot] && line ~ /^    (not )?ok [0-9]+ / {
 	res[id] = ok ? "ok" : "not ok"; reason[id] = why
 	next
 }
-/^    (not )?ok [0-9]+ / { if ($0 ~ /^    not ok/) sub_fail[cur]++; else sub_pass[cur]++; next }
+/^    (not )?ok [0-9]+ / {
+	if ($0 ~ /^    not ok/) {
+		sub_fail[cur]++
+		# the failed check and what the test printed just before it
+		for (i = 1; i <= nctx; i++) subfail[++nsubfail] = "stage " cur ":   " ctx[i]
+		subfail[++nsubfail] = "stage " cur ": " substr($0, 5)
+	} else {
+		sub_pass[cur]++
+	}
+	nctx = 0
+	next
+}
 /^    # .*\[account\]/ { acc = $0; sub(/^    # /, "", acc); account[++nacc] = acc; next }
+/^    # / {
+	if (nctx == 4) { for (i = 1; i < 4; i++) ctx[i] = ctx[i + 1]; nctx = 3 }
+	ctx[++nctx] = substr($0, 5)
+}
 /qemu-[0-9]+-[0-9]+/ {
 	if (match($0, /qemu-[0-9]+-[0-9]+/)) {
 		q = substr($0, RSTART, RLENGTH)
@@ -308,6 +324,7 @@ END {
 	}
 	if (!done) fail("LU-DONE never appeared (the last stage did not finish)")
 	for (i = 1; i <= nacc; i++) print "ACCOUNT " account[i]
+	for (i = 1; i <= nsubfail && i <= 40; i++) print "SUBFAIL " subfail[i]
 	for (i = 1; i <= nfail; i++) print "FAIL " fails[i]
 }')
 
@@ -326,6 +343,7 @@ fi
 if grep -q '^FAIL ' <<< "$report"; then
 	verdict=FAIL
 	grep '^FAIL ' <<< "$report" | sed 's/^FAIL /  FAIL      /'
+	grep '^SUBFAIL ' <<< "$report" | sed 's/^SUBFAIL /  not ok    /'
 	[ -s "$QERR" ] && sed 's/^/  qemu:     /' "$QERR" | head -n 20
 	echo "  --- last 50 console lines ($LOG) ---"
 	tail -n 50 "$LOG" | tr -d '\r' | sed 's/^/  | /'
