@@ -33,7 +33,11 @@
  *   and in memory.
  *   Writes into pages already present keep working until the jump and are
  *   carried over.
- * - **Unfreeze** (the kexec was cancelled): the file takes new folios again.
+ * - **Unfreeze** (the kexec was cancelled): the folios the freeze preserved
+ *   are unpreserved and unpinned again, with the record blocks grown for
+ *   them, and the file takes new folios again: KHO holds what it held
+ *   before the reboot call, and the next freeze preserves them again. A
+ *   freeze that fails gives them back the same way.
  * - **Unpreserve** (session closed before the kexec): everything is
  *   unpreserved and unpinned and the size thawed.
  * - **Retrieve** (next kernel): the description and every record are
@@ -102,7 +106,10 @@ static_assert(sizeof(struct memfd_luo_extent_ser) == sizeof(struct memfd_luo_fol
 /* Folios pinned by one memfd_pin_folios() call. */
 #define MEMFD_LUO_PIN_BATCH	64
 
-/* Marks, in struct memfd_luo's @folios, the folios the running scan added. */
+/*
+ * Marks, in struct memfd_luo's @folios, the folios the running scan added,
+ * and those the freeze added until the kexec or its cancel.
+ */
 #define MEMFD_LUO_NEW	XA_MARK_1
 
 /**
@@ -110,7 +117,7 @@ static_assert(sizeof(struct memfd_luo_extent_ser) == sizeof(struct memfd_luo_fol
  * @ser: its description, a preserved page
  * @records: its folio records, grown as folios are preserved
  * @folios: page index -> pinned, preserved folio; MEMFD_LUO_NEW marks the
- *	    ones the running scan added
+ *	    ones the running scan or the freeze added
  * @nr_folios: entries in @folios
  * @nr_pages: pages in them
  * @added: shmem's count of folios added to the file, read before the last
@@ -247,8 +254,9 @@ err_unpin:
 
 /*
  * The end of a scan: a complete one keeps what it added; a failed one
- * gives it all back, so that a failed freeze leaves the file as it was
- * (and the next freeze scans again).
+ * gives it all back, with the record blocks grown for it, so that a failed
+ * or cancelled freeze leaves the file and KHO as they were (and the next
+ * freeze scans again).
  */
 static void memfd_luo_scan_end(struct memfd_luo *ml, bool keep)
 {
@@ -266,6 +274,8 @@ static void memfd_luo_scan_end(struct memfd_luo *ml, bool keep)
 		kho_unpreserve_folio(folio);
 		unpin_folio(folio);
 	}
+	if (!keep)
+		kho_block_set_shrink(&ml->records, ml->nr_folios);
 }
 
 /*
@@ -273,9 +283,11 @@ static void memfd_luo_scan_end(struct memfd_luo *ml, bool keep)
  * Pinning reads swapped-out pages back in; the runs it is given hold no
  * hole, so it allocates nothing. The scan resumes after each folio it
  * pinned, whatever became of the folio it saw (split, migrated). A failed
- * scan preserves nothing more.
+ * scan preserves nothing more. A scan that does not @commit (the freeze's)
+ * leaves what it added marked, for memfd_luo_thaw() to give back if the
+ * kexec is cancelled.
  */
-static int memfd_luo_scan(struct memfd_luo *ml, struct file *file)
+static int memfd_luo_scan(struct memfd_luo *ml, struct file *file, bool commit)
 {
 	struct folio *batch[MEMFD_LUO_PIN_BATCH];
 	struct inode *inode = file_inode(file);
@@ -306,6 +318,8 @@ static int memfd_luo_scan(struct memfd_luo *ml, struct file *file)
 		}
 		cond_resched();
 	}
+	if (!commit)
+		return 0;
 	memfd_luo_scan_end(ml, true);
 	/*
 	 * Only a complete scan counts: after a failed one the next freeze
@@ -350,7 +364,7 @@ static int memfd_luo_preserve(struct liveupdate_file_op_args *args)
 		return err;
 	}
 	shmem_freeze_size(inode, true);
-	err = memfd_luo_scan(ml, args->file);
+	err = memfd_luo_scan(ml, args->file, true);
 	if (trace_memfd_preserve_enabled()) {
 		u64 size = i_size_read(inode);
 
@@ -425,6 +439,17 @@ static int memfd_luo_write_extents(struct memfd_luo *ml, struct kho_block_writer
 	return 0;
 }
 
+/*
+ * A failed or cancelled freeze: the folios it preserved (written into holes
+ * since the last scan) are given back, and the file takes new folios
+ * again. The next freeze scans for them again.
+ */
+static void memfd_luo_thaw(struct memfd_luo *ml, struct inode *inode)
+{
+	memfd_luo_scan_end(ml, false);
+	shmem_freeze_folios(inode, false);
+}
+
 static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
 {
 	struct memfd_luo *ml = args->private_data;
@@ -437,19 +462,15 @@ static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
 	 * last scan began (writes into holes) are preserved too.
 	 */
 	if (shmem_freeze_folios(inode, true) != ml->added) {
-		err = memfd_luo_scan(ml, args->file);
-		if (err) {
-			shmem_freeze_folios(inode, false);
-			return err;
-		}
+		err = memfd_luo_scan(ml, args->file, false);
+		if (err)
+			goto err_thaw;
 	}
 	kho_block_writer_init(&w, &ml->records, &ml->ser->folios);
 	err = args->version == MEMFD_LUO_V_EXTENTS ? memfd_luo_write_extents(ml, &w) :
 	      memfd_luo_write_folios(ml, &w);
-	if (WARN_ON_ONCE(err)) {
-		shmem_freeze_folios(inode, false);
-		return err;
-	}
+	if (WARN_ON_ONCE(err))
+		goto err_thaw;
 	ml->ser->pos = args->file->f_pos;
 	ml->ser->size = i_size_read(inode);
 	ml->ser->seals = SHMEM_I(inode)->seals;
@@ -460,11 +481,15 @@ static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
 	liveupdate_test_region("memfd-desc", ml->ser, sizeof(*ml->ser), ml->ser);
 	liveupdate_test_chain("memfd-records", &ml->records, ml->ser);
 	return 0;
+
+err_thaw:
+	memfd_luo_thaw(ml, inode);
+	return err;
 }
 
 static void memfd_luo_unfreeze(struct liveupdate_file_op_args *args)
 {
-	shmem_freeze_folios(file_inode(args->file), false);
+	memfd_luo_thaw(args->private_data, file_inode(args->file));
 }
 
 static void memfd_luo_in_put_folios(struct memfd_luo_in *in)

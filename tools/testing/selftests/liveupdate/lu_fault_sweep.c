@@ -21,7 +21,8 @@
  * a test file preserved after it fails its freeze, so that
  * no attempt reaches the jump; every attempt must cancel the kexec
  * with everything still preserved (a duplicate token still refused, the
- * memfd's size still frozen, holes writable again).
+ * memfd's size still frozen, holes writable again), and a freeze that
+ * the failing file cancels must give back the folios it preserved.
  * The test file then freezes again, and lu-init's kexec carries it all.
  * Stage 2: the first open of /dev/liveupdate (reading the incoming state),
  * RETRIEVE_SESSION, RETRIEVE_FD of the memfd (contents checked at the
@@ -30,7 +31,9 @@
  * unwound cleanly, A absorbed" (a pass: F == U and the last attempt a
  * success), then one per KHO call an injected failure was reached in.
  * The injection's stack trace (verbose=2) names the call: the outermost
- * kho_* frame of the trace read back from /dev/kmsg. The memfd preserve
+ * kho_* frame of the trace read back from /dev/kmsg. Every injection must
+ * print its trace: the knobs' rate limit (10 in 5 s by default) is off, or
+ * which failures get named would depend on how fast the guest runs. The memfd preserve
  * must reach failures inside KHO calls (kho_block_set_grow() for its folio
  * records always; kho_alloc_preserve() for its header and
  * kho_preserve_folio() when a folio needs a new tracker node, when the
@@ -113,10 +116,12 @@ static void setup_injection(void)
 	static const char *const knobs[][2] = {
 		{ "/sys/kernel/debug/failslab/ignore-gfp-wait", "N" },
 		{ "/sys/kernel/debug/failslab/verbose", "2" },
+		{ "/sys/kernel/debug/failslab/verbose_ratelimit_interval_ms", "0" },
 		{ "/sys/kernel/debug/fail_page_alloc/ignore-gfp-wait", "N" },
 		{ "/sys/kernel/debug/fail_page_alloc/ignore-gfp-highmem", "N" },
 		{ "/sys/kernel/debug/fail_page_alloc/min-order", "0" },
 		{ "/sys/kernel/debug/fail_page_alloc/verbose", "2" },
+		{ "/sys/kernel/debug/fail_page_alloc/verbose_ratelimit_interval_ms", "0" },
 	};
 
 	for (size_t i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++)
@@ -395,11 +400,12 @@ static void stage1(void)
 				.undo = undo_preserve_memfd };
 	struct sweep rb = { .name = "reboot(KEXEC) freeze", .op = op_reboot,
 			    .undone = reboot_undone, .undo = undo_reboot };
-	int fail_file;
+	struct snapshot before, after;
+	int fail_file, ret;
 	static char page[4096];
 	bool ok;
 
-	ksft_set_plan(11);
+	ksft_set_plan(14);
 	setup_injection();
 	luo_fd = luo_open_device();
 	luo_require(luo_fd >= 0, "open_device (%s)", luo_strerror(luo_fd));
@@ -436,6 +442,19 @@ static void stage1(void)
 		ksft_exit_fail_msg("loading the next kernel (lu-kexec --load) failed\n");
 	sweep(&rb);
 	report(&rb);
+	/*
+	 * A freeze cancelled by a later file gives back what it preserved:
+	 * a page written into a hole is preserved by the memfd's freeze,
+	 * and unpreserved and unpinned again when the test file's fails.
+	 */
+	luo_require(next_hole(), "a page written into a hole");
+	snap(&before);
+	ret = reboot(LINUX_REBOOT_CMD_KEXEC) ? -errno : 0;
+	snap(&after);
+	luo_check(ret == -EAGAIN && same(&before, &after),
+		  "a cancelled freeze gave back what it preserved (%s; pages %lld->%lld pins %lld->%lld)",
+		  luo_strerror(ret), before.pages, after.pages, before.pins, after.pins);
+	luo_require(next_hole(), "the hole page written again after the cancel");
 	/* Now the real kexec (lu-init's): everything crosses it. */
 	test_file_cmd(fail_file, "ok");
 	close(fail_file);
