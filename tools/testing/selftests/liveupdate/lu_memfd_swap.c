@@ -10,12 +10,17 @@
  * with MADV_PAGEOUT and checks that they really went to swap (SwapFree
  * fell by at least 90 % of their size, and smaps counts every data page
  * of both mappings as swapped), then preserves both; preserving brings
- * them back in (smaps: nothing swapped).
+ * them back in (smaps: nothing swapped). Stage 1 runs on one CPU: a new
+ * page waits in the per-CPU batch of the CPU that added it until it is
+ * drained onto the LRU, MADV_PAGEOUT drains only its own CPU's batch and
+ * skips a page that is not on the LRU, so pages written on another CPU
+ * would stay in memory.
  * Stage 2 checks every byte, and that the holes are still holes.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,9 +114,13 @@ static void stage1(void)
 	long swap0, swap1, data_kb = 0;
 	int luo, s, fd[2], ret;
 	char *map[2];
+	cpu_set_t one;
 	pid_t pid;
 
-	ksft_set_plan(16);
+	ksft_set_plan(17);
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	luo_require(!sched_setaffinity(0, sizeof(one), &one), "stage 1 runs on one CPU");
 	luo_require(!access(SWAP_DEV, F_OK), "a disk for swap at %s (vmtest.sh -D)", SWAP_DEV);
 	luo_require(run(mkswap) == 0 && run(swapon) == 0, "mkswap and swapon %s", SWAP_DEV);
 	for (int f = 0; f < 2; f++) {
