@@ -207,6 +207,10 @@ suite() {
 	# ASan, UBSan) for 20 s a target from the committed corpus, libFuzzer's
 	# seed fixed (FUZZ_SEED, default 1): no crash.
 	vstep fuzz fuzz_step
+	# memblock_reserve_sorted() (patches/0008), which reserves what KHO
+	# preserved, on the host in the kernel's memblock simulator (ASan,
+	# UBSan): every errno, and 2,000 seeded random batches against a model.
+	vstep memblock-reserve-sorted memblock_step
 	# Handovers damaged at random before the jump (seed 1, 6 kexecs, 2
 	# mutations each): every one rejected cleanly, nothing lost or wrong.
 	vstep damage-campaign env DAMAGE_SEEDS=1 DAMAGE_CYCLES=6 DAMAGE_COUNT=2 \
@@ -236,6 +240,13 @@ fuzz_step() {
 	make -s -C "$dir" KSRC="$SRC" OUTPUT="$out" all &&
 	"$LU_ROOT/mk/untraced.sh" "$dir/run.sh" -k "$SRC" -o "$out" -s "${FUZZ_S:-20}" \
 		-r "${FUZZ_SEED:-1}"
+}
+
+memblock_step() {
+	local out=$BUILD/memblock-test$VS
+
+	make -s -C "$LU_ROOT/tools/testing/liveupdate-memblock" KSRC="$SRC" OUTPUT="$out" &&
+	"$out/reserve_sorted" 1 2000
 }
 
 # The debug kernel and its initramfs, as a step of the normal run.
