@@ -9,8 +9,14 @@
  * (timed), checks both against the checksum carried over, and reads KHO's
  * boot work from the kernel log. Freeze time is the "serialized ... in N us"
  * line of the previous kernel's console, which the host joins (mk/bench.sh).
+ * Stage k+1 finishes the session as soon as the memfd is retrieved, then
+ * reads the kernel's blackout record (/sys/kernel/liveupdate/blackout):
+ * the blackout of that kexec, reboot() to finish. The last stage follows
+ * a kexec with nothing preserved and reads its record too: the bare
+ * kexec every blackout is compared with (mk/bench.sh prints the ratios).
  *
- * Output: "MEMFD-BENCH cfg=N key=value ..." lines.
+ * Output: "MEMFD-BENCH cfg=N key=value ..." lines, and one
+ * "MEMFD-BENCH bare=1 key=value ..." line.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -118,9 +124,39 @@ static long long kho_preserved_pages(void)
 	return lu_stat_value("/sys/kernel/debug/kho/out/preserved", "pages");
 }
 
-/* TAP lines each part reports (see setup() and measure()). */
+/* TAP lines each part reports (see setup(), measure() and blackout()). */
 #define SETUP_STEPS	8
-#define MEASURE_STEPS	7
+#define MEASURE_STEPS	8
+#define BARE_STEPS	1
+
+#define BLACKOUT	"/sys/kernel/liveupdate/blackout"
+
+/*
+ * Print the blackout record of the kexec that started this kernel after
+ * @prefix, as "blackout_ns=N bo_<phase>=N ...", and check it is complete.
+ */
+static void blackout(const char *prefix)
+{
+	char line[256], key[64], out[1024], state[16] = "";
+	long long v, total = -1;
+	size_t len = snprintf(out, sizeof(out), "%s", prefix);
+	FILE *f = fopen(BLACKOUT, "re");
+
+	while (f && fgets(line, sizeof(line), f) && len < sizeof(out)) {
+		if (sscanf(line, "state %15s", state) == 1)
+			continue;
+		if (sscanf(line, "total_ns %lld", &total) == 1)
+			len += snprintf(out + len, sizeof(out) - len, " blackout_ns=%lld", total);
+		else if (sscanf(line, "phase %63s %lld", key, &v) == 2)
+			len += snprintf(out + len, sizeof(out) - len, " bo_%s=%lld", key, v);
+	}
+	if (f)
+		fclose(f);
+	printf("MEMFD-BENCH %s\n", out);
+	luo_check(!strcmp(state, "complete") && total > 0 && len < sizeof(out),
+		  "blackout record: state %s, %lld ns (%s)", state[0] ? state : "?", total,
+		  f ? "read" : strerror(errno));
+}
 
 static void setup(int luo, int k)
 {
@@ -213,11 +249,14 @@ static void measure(int luo, int k)
 	retrieve_us = now_us() - t0;
 	set_thp(false);
 	luo_require(fd >= 0, "cfg %d: retrieve (%s)", k, strerror(-fd));
+	/* The service has its state back: the blackout ends here. */
+	luo_check(!luo_finish(s), "cfg %d: finish", k);
+	close(s);
+	snprintf(buf, sizeof(buf), "cfg=%d", k);
+	blackout(buf);
 	ret = read_back(fd, c, &got_mem, false);
 	luo_require(!ret, "cfg %d: read the memfd (%s)", k, strerror(-ret));
 	close(fd);
-	luo_check(!luo_finish(s), "cfg %d: finish", k);
-	close(s);
 
 	disk = open("/dev/vda", O_RDONLY | O_DIRECT | O_CLOEXEC);
 	luo_require(disk >= 0, "cfg %d: open /dev/vda", k);
@@ -239,11 +278,14 @@ int main(int argc, char **argv)
 
 	ksft_print_header();
 	ksft_set_plan(1 + (k > 1 && k - 1 <= NR_CONFIGS ? MEASURE_STEPS : 0) +
-		      (k <= NR_CONFIGS ? SETUP_STEPS + 1 : 0));
+		      (k <= NR_CONFIGS ? SETUP_STEPS + 1 : 0) +
+		      (k == NR_CONFIGS + 2 ? BARE_STEPS : 0));
 	luo = luo_open_device();
 	luo_require(luo >= 0, "open /dev/liveupdate (%s)", strerror(-luo));
 	if (k > 1 && k - 1 <= NR_CONFIGS)
 		measure(luo, k - 1);
+	if (k == NR_CONFIGS + 2)
+		blackout("bare=1");
 	if (k <= NR_CONFIGS) {
 		setup(luo, k);
 		close(luo);
