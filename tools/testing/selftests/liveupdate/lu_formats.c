@@ -9,7 +9,8 @@
  * 4 MiB one with every other page a hole; the next stage checks every byte
  * and the version its files came in at (formats/memfd/incoming).
  *
- *   1 (A)  the sysfs files and their errors; a kexec refused with
+ *   1 (A)  the sysfs files and their errors (ENOMEM: every allocation
+ *          of a next_formats write failed in turn); a kexec refused with
  *          EPROTONOSUPPORT while memfd writing is off, everything still
  *          preserved; then A->A with nothing said: v4
  *   2 (A)  v4 came in; formats/memfd/write forced to 3
@@ -202,6 +203,52 @@ static void refused(int luo, int stage)
 	close(s);
 }
 
+/*
+ * next_formats with its Nth allocation failing (/proc/thread-self/fail-nth),
+ * N = 1, 2, ... until the write succeeds: every failure must be ENOMEM and
+ * leave the next kernel unknown (memfd would still be written at v4). The
+ * first allocation is kernfs's buffer, the next the parser's copy. Returns
+ * the failures seen, or -1 if one was wrong or the write never succeeded.
+ */
+static int next_formats_enomem(void)
+{
+	int nth = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC), failures = 0;
+	size_t len = strlen(B_FORMATS);
+	char buf[16];
+
+	if (nth < 0 || !lu_write_file("/sys/kernel/debug/failslab/ignore-gfp-wait", "N")) {
+		ksft_print_msg("fault injection: %s\n", strerror(errno));
+		return -1;
+	}
+	for (int n = 1; n < 32; n++) {
+		int fd = open(NEXT_FORMATS, O_WRONLY | O_CLOEXEC), ret, k;
+		bool hit;
+
+		if (fd < 0)
+			return -1;
+		k = snprintf(buf, sizeof(buf), "%d", n);
+		if (pwrite(nth, buf, k, 0) != k)
+			return -1;
+		ret = write(fd, B_FORMATS, len) == (ssize_t)len ? 0 : -errno;
+		k = pread(nth, buf, sizeof(buf) - 1, 0);
+		hit = k > 0 && (buf[k] = '\0', atoi(buf) == 0);
+		if (pwrite(nth, "0", 1, 0) != 1)
+			return -1;
+		close(fd);
+		if (!hit) {
+			lu_write_file("/sys/kernel/debug/failslab/ignore-gfp-wait", "Y");
+			close(nth);
+			return !ret && attr_is(MEMFD_FMT "version", "3") ? failures : -1;
+		}
+		if (ret != -ENOMEM || !attr_is(MEMFD_FMT "version", "4")) {
+			ksft_print_msg("allocation %d failed: %s\n", n, luo_strerror(ret));
+			return -1;
+		}
+		failures++;
+	}
+	return -1;
+}
+
 static void stage1(int luo)
 {
 	static const char *const names[] = { "kho", "kho-block", "luo", "luo-blackout", "memfd",
@@ -209,6 +256,7 @@ static void stage1(int luo)
 	char path[128];
 	unsigned int i;
 	bool all = true;
+	int ret;
 
 	for (i = 0; i < ARRAY_SIZE(names); i++) {
 		snprintf(path, sizeof(path), FMT "%s/read_versions", names[i]);
@@ -233,6 +281,9 @@ static void stage1(int luo)
 	luo_check(!write_attr(NEXT_FORMATS, B_FORMATS) && attr_is(MEMFD_FMT "version", "3") &&
 		  !write_attr(NEXT_FORMATS, "\n") && attr_is(MEMFD_FMT "version", "4"),
 		  "next_formats: a v3-only next kernel gets v3; forgetting it gives v4 again");
+	ret = next_formats_enomem();
+	luo_check(ret > 0 && !write_attr(NEXT_FORMATS, "\n"),
+		  "next_formats: each of %d failed allocations is ENOMEM and changes nothing", ret);
 	luo_check(!write_attr(MEMFD_FMT "write", "off") && attr_is(MEMFD_FMT "version", "none"),
 		  "write off: nothing would be written");
 	refused(luo, 1);
@@ -246,7 +297,7 @@ int main(int argc, char **argv)
 
 
 	/* Steps per stage: open, then what the stage does (see above). */
-	static const int plan[] = { 0, 20, 12, 12, 21, 10 };
+	static const int plan[] = { 0, 21, 12, 12, 21, 10 };
 
 	ksft_print_header();
 	if (stage < 1 || stage > 5) {

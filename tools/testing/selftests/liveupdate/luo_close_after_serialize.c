@@ -13,8 +13,13 @@
  * "closed-late" (a test file and a memfd of known contents), holds the
  * kexec 400 ms after serialization (debugfs liveupdate/serialized_delay_ms)
  * and leaves a daemon that polls CREATE_SESSION("kept-open"): EEXIST while
- * LUO is live, EBUSY once it is serialized; then it closes "closed-late".
- * Stage 2 retrieves both sessions with every file intact, and both finish.
+ * LUO is live, EBUSY once it is serialized; then it closes "closed-late",
+ * and tries to change the formats the kexec under way writes
+ * (formats/memfd/write, next_formats), which must be EBUSY: it writes what
+ * they returned into a page of a memfd preserved in "kept-open" (writes
+ * into pages a preserved memfd has are carried over until the jump).
+ * Stage 2 retrieves both sessions with every file intact, reads the two
+ * results, and both sessions finish.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -34,6 +39,22 @@
 #define CARRY_READY	"luo_close_after_serialize.ready"
 #define DELAY_FILE	"/sys/kernel/debug/liveupdate/serialized_delay_ms"
 #define MEMFD_SZ	(256 * 1024)
+#define FORMAT_WRITE	"/sys/kernel/liveupdate/formats/memfd/write"
+#define NEXT_FORMATS	"/sys/kernel/liveupdate/next_formats"
+#define REPORT_MAGIC	0x5e71a1ed	/* the daemon ran after serialization */
+
+/* Write @val to @path in one write(2): 0 or -errno. */
+static int write_attr(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
 
 static unsigned char pattern(long off)
 {
@@ -43,7 +64,7 @@ static unsigned char pattern(long off)
 static void stage1(void)
 {
 	char buf[4096];
-	int luo, kept, closed, t1, t2, m, ret;
+	int luo, kept, closed, t1, t2, m, report, ret, res[3];
 	pid_t pid;
 
 	ksft_set_plan(7);
@@ -56,7 +77,10 @@ static void stage1(void)
 	t1 = test_file_create(0x1111);
 	t2 = test_file_create(0x2222);
 	m = memfd_create("late", 0);
-	luo_require(t1 >= 0 && t2 >= 0 && m >= 0, "two test files and a memfd");
+	report = memfd_create("report", 0);
+	/* A page: the size is frozen once preserved, the daemon writes inside it. */
+	luo_require(t1 >= 0 && t2 >= 0 && m >= 0 && report >= 0 && !ftruncate(report, 4096) &&
+		    pwrite(report, "----", 4, 0) == 4, "two test files and two memfds");
 	for (long off = 0; off < MEMFD_SZ; off += sizeof(buf)) {
 		for (long k = 0; k < (long)sizeof(buf); k++)
 			buf[k] = pattern(off + k);
@@ -66,7 +90,8 @@ static void stage1(void)
 	ret = luo_preserve_fd(kept, t1, 1);
 	ret = ret ?: luo_preserve_fd(closed, t2, 1);
 	ret = ret ?: luo_preserve_fd(closed, m, 2);
-	luo_require(!ret, "preserve three files (%s)", luo_strerror(ret));
+	ret = ret ?: luo_preserve_fd(kept, report, 2);
+	luo_require(!ret, "preserve four files (%s)", luo_strerror(ret));
 	close(t1);
 	close(t2);
 	close(m);
@@ -78,6 +103,11 @@ static void stage1(void)
 		while ((ret = luo_create_session(luo, KEPT)) != -EBUSY)
 			usleep(200);
 		close(closed);
+		res[0] = REPORT_MAGIC;
+		res[1] = write_attr(FORMAT_WRITE, "3");
+		res[2] = write_attr(NEXT_FORMATS, "memfd 3\n");
+		if (pwrite(report, res, sizeof(res), 0) != sizeof(res))
+			_exit(1);
 		for (;;)
 			pause();
 	}
@@ -87,11 +117,11 @@ static void stage1(void)
 
 static void stage2(void)
 {
-	int luo, kept, closed, t1, t2, m, ret, bad = 0;
+	int luo, kept, closed, t1, t2, m, report, ret, bad = 0, res[3] = {};
 	__u64 v1 = 0, v2 = 0;
 	char carry[8], buf[4096];
 
-	ksft_set_plan(8);
+	ksft_set_plan(9);
 	luo_require(lu_carry_get(CARRY_READY, carry, sizeof(carry)), "stage 1 completed");
 	luo = luo_open_device();
 	luo_require(luo >= 0, "open_device (%s)", luo_strerror(luo));
@@ -114,6 +144,11 @@ static void stage2(void)
 			bad += (unsigned char)buf[k] != pattern(off + k);
 	}
 	luo_check(!bad, "memfd contents intact (%d bad bytes)", bad);
+	report = kept >= 0 ? luo_retrieve_fd(kept, 2) : -EBADF;
+	luo_check(report >= 0 && pread(report, res, sizeof(res), 0) == sizeof(res) &&
+		  res[0] == REPORT_MAGIC && res[1] == -EBUSY && res[2] == -EBUSY,
+		  "formats/memfd/write and next_formats refused once serialized (%s: %d, %d)",
+		  res[0] == REPORT_MAGIC ? "reported" : "no report", res[1], res[2]);
 	ret = kept >= 0 ? luo_finish(kept) : -EBADF;
 	ret = ret ?: luo_finish(closed);
 	luo_check(!ret, "both sessions finish (%s)", luo_strerror(ret));
