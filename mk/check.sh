@@ -102,8 +102,11 @@ suite() {
 	# boots cold, losing no memory.
 	vstep kho-next-kernel-kho-off "${VMTEST[@]}" -n kho-off -t lu_kho -c 1 -a "lu.kho=off"
 	# The next kernel's reservation: 64 MiB of which no two pages touch, in
-	# one batch, twice; random orders block by block (the fallback).
-	vstep kho-scattered "${VMTEST[@]}" -n kho-scattered -t lu_kho -c 2 -a "test_kho.scatter=1"
+	# one batch, twice (with kho_reserve= given a value it does not know,
+	# which it must report and ignore); random orders block by block (the
+	# fallback).
+	vstep kho-scattered "${VMTEST[@]}" -n kho-scattered -t lu_kho -c 2 \
+		-a "test_kho.scatter=1 kho_reserve=bogus"
 	vstep kho-reserve-blocks "${VMTEST[@]}" -n kho-reserve-blocks -t lu_kho -c 1 \
 		-a "kho_reserve=blocks"
 	# Every kind of damage in turn, one kexec each, chained in one guest:

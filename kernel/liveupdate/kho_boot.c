@@ -103,19 +103,24 @@ static int __init kho_parse_scratch(char *p)
 }
 early_param("kho_scratch", kho_parse_scratch);
 
-/* kho_reserve=blocks: reserve preserved memory block by block (to compare). */
+/*
+ * kho_reserve=blocks: reserve preserved memory block by block (to compare);
+ * kho_reserve=batch, the default: in one batch. Anything else is reported
+ * and the default kept.
+ */
 static bool kho_batch_off __initdata;
 
 static int __init kho_parse_reserve(char *p)
 {
-	if (!p)
-		return -EINVAL;
-	if (!strcmp(p, "blocks"))
+	if (p && !strcmp(p, "blocks")) {
 		kho_batch_off = true;
-	else if (!strcmp(p, "batch"))
+	} else if (p && !strcmp(p, "batch")) {
 		kho_batch_off = false;
-	else
-		return -EINVAL;
+	} else {
+		pr_warn("kho_reserve=%s: not batch or blocks; reserving in one batch\n",
+			p ?: "");
+		kho_batch_off = false;
+	}
 	return 0;
 }
 early_param("kho_reserve", kho_parse_reserve);

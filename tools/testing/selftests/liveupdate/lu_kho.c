@@ -78,6 +78,34 @@ static int count_lines(const char *path)
 }
 
 /* Is there a line starting with "@name " in @path? */
+/*
+ * kho_reserve= with a value that is neither batch nor blocks (@buf gets it,
+ * else ""): 1, for the one check it adds.
+ */
+static int unknown_reserve_mode(char *buf, size_t len)
+{
+	if (!lu_cmdline_param("kho_reserve", buf, len) || !strcmp(buf, "batch") ||
+	    !strcmp(buf, "blocks"))
+		buf[0] = '\0';
+	return buf[0] != '\0';
+}
+
+/* The kernel said so, and reserved in one batch (sorted runs) anyway. */
+static void check_unknown_reserve_mode(const char *mode)
+{
+	const char *report = klog_find("reserved for restore; boot work");
+	const char *sorting = report ? strstr(report, "sorting ") : NULL;
+	unsigned long runs = 0;
+	char want[96];
+
+	snprintf(want, sizeof(want), "KHO: kho_reserve=%s: not batch or blocks; reserving in one batch",
+		 mode);
+	if (sorting)
+		sscanf(sorting, "sorting %lu runs", &runs);
+	ksft_test_result(klog_find(want) && runs > 0,
+			 "unknown_kho_reserve_%s_reported_and_batch_used (%lu runs)\n", mode, runs);
+}
+
 static bool has_subtree(const char *path, const char *name)
 {
 	char line[256];
@@ -201,6 +229,7 @@ int main(int argc, char **argv)
 			corrupt_outgoing(out);
 	} else {
 		long unrestored, arrived;
+		char resv[32];
 		int luo;
 
 		/*
@@ -213,9 +242,11 @@ int main(int argc, char **argv)
 		unrestored = lu_stat_value(KHO_DEBUGFS "/in/status", "unrestored_pages");
 		arrived = lu_stat_value(KHO_DEBUGFS "/in/status", "pages");
 
-		ksft_set_plan(11);
+		ksft_set_plan(11 + unknown_reserve_mode(resv, sizeof(resv)));
 		ksft_test_result(has_subtree(KHO_DEBUGFS "/in/subtrees", "kho-test"),
 				 "incoming_subtrees_listed\n");
+		if (resv[0])
+			check_unknown_reserve_mode(resv);
 		snprintf(want, sizeof(want), "KHO-TEST: restore succeeded: generation %d,", stage - 1);
 		ksft_test_result(klog_find(want) != NULL, "stage%d_restored_generation_%d\n", stage,
 				 stage - 1);
