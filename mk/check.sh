@@ -248,8 +248,9 @@ fuzz_step() {
 memblock_step() {
 	local out=$BUILD/memblock-test$VS
 
+	# Outside strace: LeakSanitizer stops the world with ptrace.
 	make -s -C "$LU_ROOT/tools/testing/liveupdate-memblock" KSRC="$SRC" OUTPUT="$out" &&
-	"$out/reserve_sorted" 1 2000
+	"$LU_ROOT/mk/untraced.sh" "$out/reserve_sorted" 1 2000
 }
 
 # The debug kernel and its initramfs, as a step of the normal run.
