@@ -66,19 +66,6 @@ static bool attr_is(const char *path, const char *want)
 	return !strcmp(got, want);
 }
 
-/* Write @val to @path in one write(2): 0 or -errno. */
-static int write_attr(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 static void fill_sparse_page(char *dst, __u64 seed, __u64 blk)
 {
 	if (blk % 2)
@@ -269,25 +256,25 @@ static void stage1(int luo)
 	luo_check(attr_is(MEMFD_FMT "version", "4") && attr_is(MEMFD_FMT "write", "auto") &&
 		  attr_is(MEMFD_FMT "incoming", "none") && attr_is(MEMFD_FMT "live", "0"),
 		  "cold boot: auto, v4 would be written, nothing came in, no live data");
-	luo_check(write_attr(MEMFD_FMT "write", "9") == -ERANGE &&
-		  write_attr(MEMFD_FMT "write", "0") == -ERANGE,
+	luo_check(lu_write_attr(MEMFD_FMT "write", "9") == -ERANGE &&
+		  lu_write_attr(MEMFD_FMT "write", "0") == -ERANGE,
 		  "write: a version this kernel cannot write is ERANGE");
-	luo_check(write_attr(MEMFD_FMT "write", "v4") == -EINVAL &&
-		  write_attr(MEMFD_FMT "write", "auto4") == -EINVAL, "write: garbage is EINVAL");
-	luo_check(write_attr(NEXT_FORMATS, "memfd 0\n") == -EINVAL &&
-		  write_attr(NEXT_FORMATS, "memfd 64\n") == -EINVAL &&
-		  write_attr(NEXT_FORMATS, "memfd x\n") == -EINVAL,
+	luo_check(lu_write_attr(MEMFD_FMT "write", "v4") == -EINVAL &&
+		  lu_write_attr(MEMFD_FMT "write", "auto4") == -EINVAL, "write: garbage is EINVAL");
+	luo_check(lu_write_attr(NEXT_FORMATS, "memfd 0\n") == -EINVAL &&
+		  lu_write_attr(NEXT_FORMATS, "memfd 64\n") == -EINVAL &&
+		  lu_write_attr(NEXT_FORMATS, "memfd x\n") == -EINVAL,
 		  "next_formats: versions outside 1..63 are EINVAL");
-	luo_check(!write_attr(NEXT_FORMATS, B_FORMATS) && attr_is(MEMFD_FMT "version", "3") &&
-		  !write_attr(NEXT_FORMATS, "\n") && attr_is(MEMFD_FMT "version", "4"),
+	luo_check(!lu_write_attr(NEXT_FORMATS, B_FORMATS) && attr_is(MEMFD_FMT "version", "3") &&
+		  !lu_write_attr(NEXT_FORMATS, "\n") && attr_is(MEMFD_FMT "version", "4"),
 		  "next_formats: a v3-only next kernel gets v3; forgetting it gives v4 again");
 	ret = next_formats_enomem();
-	luo_check(ret > 0 && !write_attr(NEXT_FORMATS, "\n"),
+	luo_check(ret > 0 && !lu_write_attr(NEXT_FORMATS, "\n"),
 		  "next_formats: each of %d failed allocations is ENOMEM and changes nothing", ret);
-	luo_check(!write_attr(MEMFD_FMT "write", "off") && attr_is(MEMFD_FMT "version", "none"),
+	luo_check(!lu_write_attr(MEMFD_FMT "write", "off") && attr_is(MEMFD_FMT "version", "none"),
 		  "write off: nothing would be written");
 	refused(luo, 1);
-	luo_check(!write_attr(MEMFD_FMT "write", "auto"), "write back to auto");
+	luo_check(!lu_write_attr(MEMFD_FMT "write", "auto"), "write back to auto");
 	setup(luo, 1);
 }
 
@@ -314,7 +301,7 @@ int main(int argc, char **argv)
 		break;
 	case 2:
 		verify(luo, "4", false);
-		luo_check(!write_attr(MEMFD_FMT "write", "3") && attr_is(MEMFD_FMT "version", "3"),
+		luo_check(!lu_write_attr(MEMFD_FMT "write", "3") && attr_is(MEMFD_FMT "version", "3"),
 			  "write forced to 3");
 		setup(luo, stage);
 		break;
@@ -322,7 +309,7 @@ int main(int argc, char **argv)
 		verify(luo, "3", false);
 		/* What an SRE runs after loading the next kernel. */
 		ret = system("/lu/bin/lu-trace compat -a /kernel-b");
-		luo_check(!write_attr(MEMFD_FMT "write", "auto") && ret == 0 &&
+		luo_check(!lu_write_attr(MEMFD_FMT "write", "auto") && ret == 0 &&
 			  attr_is(MEMFD_FMT "version", "3"),
 			  "lu-trace compat -a /kernel-b: B reads memfd 3 only, v3 chosen (exit %d)",
 			  WIFEXITED(ret) ? WEXITSTATUS(ret) : -1);
@@ -332,13 +319,13 @@ int main(int argc, char **argv)
 		luo_check(attr_is(MEMFD_FMT "read_versions", "3") &&
 			  attr_is(MEMFD_FMT "default_version", "3"), "B reads memfd 3 only");
 		verify(luo, "3", false);
-		ret = write_attr(NEXT_FORMATS, V4_FORMATS);
+		ret = lu_write_attr(NEXT_FORMATS, V4_FORMATS);
 		luo_check(!ret && attr_is(MEMFD_FMT "version", "none"),
 			  "B with a next kernel that reads memfd 4 only: no version (%s)",
 			  luo_strerror(ret));
 		refused(luo, stage);
-		luo_check(!write_attr(NEXT_FORMATS, "\n"), "next_formats forgotten");
-		luo_check(!write_attr(CORRUPT, "file-version"), "the first file will claim memfd-v63");
+		luo_check(!lu_write_attr(NEXT_FORMATS, "\n"), "next_formats forgotten");
+		luo_check(!lu_write_attr(CORRUPT, "file-version"), "the first file will claim memfd-v63");
 		setup(luo, stage);
 		break;
 	case 5:

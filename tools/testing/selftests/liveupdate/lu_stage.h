@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <sys/klog.h>
 #include <sys/wait.h>
@@ -158,6 +159,19 @@ static inline bool lu_write_file(const char *path, const char *val)
 	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
 	close(fd);
 	return ok;
+}
+
+/* Write @val to the attribute @path in one write(2): 0 or -errno. */
+static inline int lu_write_attr(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
+		ret = -errno;
+	close(fd);
+	return ret;
 }
 
 /* The kernel log (klogctl READ_ALL), NUL-terminated; free() it. NULL on error. */

@@ -43,19 +43,6 @@
 #define NEXT_FORMATS	"/sys/kernel/liveupdate/next_formats"
 #define REPORT_MAGIC	0x5e71a1ed	/* the daemon ran after serialization */
 
-/* Write @val to @path in one write(2): 0 or -errno. */
-static int write_attr(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 static unsigned char pattern(long off)
 {
 	return (unsigned char)(off * 13 + (off >> 12));
@@ -104,8 +91,8 @@ static void stage1(void)
 			usleep(200);
 		close(closed);
 		res[0] = REPORT_MAGIC;
-		res[1] = write_attr(FORMAT_WRITE, "3");
-		res[2] = write_attr(NEXT_FORMATS, "memfd 3\n");
+		res[1] = lu_write_attr(FORMAT_WRITE, "3");
+		res[2] = lu_write_attr(NEXT_FORMATS, "memfd 3\n");
 		if (pwrite(report, res, sizeof(res), 0) != sizeof(res))
 			_exit(1);
 		for (;;)
