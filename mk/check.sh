@@ -147,6 +147,10 @@ suite() {
 	vstep lu_memfd_shapes "${VMTEST[@]}" -n lu_memfd_shapes -t lu_memfd_shapes -c 1
 	vstep lu_memfd_swap "${VMTEST[@]}" -n lu_memfd_swap -t lu_memfd_swap -c 1 -D 1G
 	vstep lu_memfd_writers "${VMTEST[@]}" -n lu_memfd_writers -t lu_memfd_writers -c 1
+	# Folios written into a preserved memfd are allocated outside KHO
+	# scratch (movable-only memory), so the freeze pins them without a
+	# migration its writers could make fail.
+	vstep lu_memfd_placement "${VMTEST[@]}" -n lu_memfd_placement -t lu_memfd_placement -c 1
 	# A large host: scratch sized for a 160 GiB memory map keeps KHO on
 	# (its RAM is mapped unreserved; make bigmem runs 64, 128 and 256 GiB).
 	vstep large-host-160G "${VMTEST[@]}" -n large-host-160G -t lu_memfd_shapes -c 1 \

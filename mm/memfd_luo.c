@@ -22,6 +22,9 @@
  *   kexec, as it did before. The scan follows the page cache folio by folio,
  *   so a large folio split or migrated meanwhile loses nothing. Records go
  *   into a kho_block set, so a large file needs no contiguous memory.
+ *   Until unpreserve, the file allocates its folios outside movable-only
+ *   memory, so those written into holes later can be pinned at the freeze
+ *   without a migration (one the workload's writers can make fail).
  * - **Freeze** (reboot path): from now on the file refuses new folios
  *   (shmem_freeze_folios(): a write into a hole fails with -EBUSY, a page
  *   fault into one gets SIGBUS), so nothing written after this point can be
@@ -122,6 +125,8 @@ static_assert(sizeof(struct memfd_luo_extent_ser) == sizeof(struct memfd_luo_fol
  * @nr_pages: pages in them
  * @added: shmem's count of folios added to the file, read before the last
  *	   complete scan began (shmem_folios_added())
+ * @gfp: the file's allocation mask before the preserve, given back at
+ *	 unpreserve
  */
 struct memfd_luo {
 	struct memfd_luo_ser *ser;
@@ -130,6 +135,7 @@ struct memfd_luo {
 	unsigned long nr_folios;
 	unsigned long nr_pages;
 	unsigned long added;
+	gfp_t gfp;
 };
 
 /**
@@ -342,6 +348,7 @@ static void memfd_luo_release(struct memfd_luo *ml, struct inode *inode)
 	kho_block_set_destroy(&ml->records);
 	kho_unpreserve_free(ml->ser);
 	shmem_freeze_size(inode, false);
+	mapping_set_gfp_mask(inode->i_mapping, ml->gfp);
 	kfree(ml);
 }
 
@@ -363,6 +370,16 @@ static int memfd_luo_preserve(struct liveupdate_file_op_args *args)
 		kfree(ml);
 		return err;
 	}
+	/*
+	 * Folios that enter the file from now on (writes into holes, pages
+	 * read back from swap) will be pinned where they are allocated, so
+	 * they are allocated outside movable-only memory (KHO scratch, CMA,
+	 * ZONE_MOVABLE). Pinning a movable one means migrating it first,
+	 * which fails with -ENOMEM while the workload's writers hold it: at
+	 * the freeze, that cancels the kexec.
+	 */
+	ml->gfp = mapping_gfp_mask(inode->i_mapping);
+	mapping_set_gfp_mask(inode->i_mapping, ml->gfp & ~__GFP_MOVABLE);
 	shmem_freeze_size(inode, true);
 	err = memfd_luo_scan(ml, args->file, true);
 	if (trace_memfd_preserve_enabled()) {
