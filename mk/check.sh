@@ -127,7 +127,7 @@ suite() {
 	vstep luo-api "${VMTEST[@]}" -n luo-api -t liveupdate,lu_debugfs_knobs -c 0
 	local luo_tests="luo_kexec_simple luo_multi_session luo_empty_session luo_freeze_fail
 		luo_stress_sessions luo_stress_files luo_retrieve_race luo_kexec_load
-		luo_close_after_serialize"
+		luo_kernel_api luo_close_after_serialize"
 	vstep luo-kexec-tests "${VMTEST[@]}" -n luo-kexec-tests -t "$(echo $luo_tests | tr ' ' ,)" -c 1
 	for t in $luo_tests; do
 		ALONE=1 vstep "$t" "${VMTEST[@]}" -n "$t" -t "$t" -c 1

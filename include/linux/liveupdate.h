@@ -118,6 +118,8 @@ static inline void liveupdate_test_damage(void) { }
 bool liveupdate_enabled(void);
 int liveupdate_register_file_handler(struct liveupdate_file_handler *fh);
 int liveupdate_unregister_file_handler(struct liveupdate_file_handler *fh);
+int liveupdate_get_file_incoming(struct liveupdate_session *s, u64 token, struct file **filep);
+int liveupdate_get_token_outgoing(struct liveupdate_session *s, struct file *file, u64 *tokenp);
 int liveupdate_reboot(struct kimage *image);
 void liveupdate_jump(void);
 void liveupdate_stamp_entry(void);
@@ -134,6 +136,18 @@ static inline int liveupdate_register_file_handler(struct liveupdate_file_handle
 }
 
 static inline int liveupdate_unregister_file_handler(struct liveupdate_file_handler *fh)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int liveupdate_get_file_incoming(struct liveupdate_session *s, u64 token,
+					       struct file **filep)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int liveupdate_get_token_outgoing(struct liveupdate_session *s,
+						struct file *file, u64 *tokenp)
 {
 	return -EOPNOTSUPP;
 }

@@ -14,7 +14,12 @@
  * the session (-EEXIST), makes room for its entry, and calls preserve().
  * Each step is undone in reverse if a later one fails.
  *
- * In the next kernel a file is retrieved once by token (retrieve()). A
+ * Handlers whose files depend on other preserved files use the in-kernel
+ * file API: liveupdate_get_token_outgoing() names such a file in the old
+ * kernel, liveupdate_get_file_incoming() gets it in the new one.
+ *
+ * In the next kernel a file is retrieved once by token (retrieve()), by
+ * user space or first by a kernel user; user space gets one fd for it. A
  * retrieve that fails with -ENOMEM changed nothing and can be tried again
  * (the handler may keep partial work in its private data meanwhile); any
  * other failure is final. At finish every file is asked can_finish() first
@@ -348,11 +353,55 @@ struct luo_file *luo_file_add_incoming(struct liveupdate_session *s,
 	return f;
 }
 
+/*
+ * Rebuild an incoming file by its handler, once: the first caller, user
+ * space or a kernel user, retrieves it; later ones find it retrieved (or
+ * its final error). LUO keeps a reference to the file until finish.
+ */
+static int luo_file_get(struct luo_file *f, struct liveupdate_session *s)
+{
+	struct liveupdate_file_op_args args;
+	u64 t0;
+	int err;
+
+	lockdep_assert_held(&luo_state.lock);
+	if (f->retrieve_status)
+		return f->retrieve_status < 0 ? f->retrieve_status : 0;
+	if (!f->fh) {
+		pr_warn("session %s token %#llx: no handler for %s\n", s->name, f->token,
+			f->compatible);
+		return -ENOENT;
+	}
+	/* A retrieve that needs its own file, directly or in a cycle. */
+	if (f->retrieving)
+		return -EDEADLK;
+	luo_args(&args, f, s);
+	f->retrieving = true;
+	t0 = ktime_get_ns();
+	err = f->fh->ops->retrieve(&args);
+	trace_luo_file_retrieve(s->id, s->name, f->token, f->fh->compatible, err,
+				ktime_get_ns() - t0);
+	f->retrieving = false;
+	f->private_data = args.private_data;
+	if (err) {
+		if (err != -ENOMEM)
+			f->retrieve_status = err;
+		return err;
+	}
+	f->file = args.file;
+	f->retrieve_status = 1;
+	return 0;
+}
+
 /**
  * luo_file_retrieve - LIVEUPDATE_SESSION_RETRIEVE_FD
  * @s: the session
  * @token: the token
  * @filep: the retrieved file, with a reference for the caller's new fd
+ *
+ * Single-shot per token for user space, also when a kernel user
+ * (liveupdate_get_file_incoming()) retrieved the file first: then user
+ * space gets that same file.
  *
  * Context: under luo_state.lock.
  * Return: 0; -ENOENT for an unknown token, one already retrieved, or a
@@ -362,40 +411,100 @@ struct luo_file *luo_file_add_incoming(struct liveupdate_session *s,
  */
 int luo_file_retrieve(struct liveupdate_session *s, u64 token, struct file **filep)
 {
-	struct liveupdate_file_op_args args;
 	struct luo_file *f;
-	u64 t0;
 	int err;
 
 	lockdep_assert_held(&luo_state.lock);
 	if (!s->incoming || s->finished)
 		return -ENOENT;
 	f = xa_load(&s->tokens, token);
-	if (!f || f->retrieve_status > 0)
+	if (!f || f->fd_given)
 		return -ENOENT;
-	if (f->retrieve_status < 0)
-		return f->retrieve_status;
-	if (!f->fh) {
-		pr_warn("session %s token %#llx: no handler for %s\n", s->name, token,
-			f->compatible);
-		return -ENOENT;
-	}
-	luo_args(&args, f, s);
-	t0 = ktime_get_ns();
-	err = f->fh->ops->retrieve(&args);
-	trace_luo_file_retrieve(s->id, s->name, token, f->fh->compatible, err, ktime_get_ns() - t0);
-	f->private_data = args.private_data;
-	if (err) {
-		if (err != -ENOMEM)
-			f->retrieve_status = err;
+	err = luo_file_get(f, s);
+	if (err)
 		return err;
-	}
-	f->file = args.file;
-	f->retrieve_status = 1;
-	/* LUO keeps a reference until finish; the fd gets its own. */
+	f->fd_given = true;
 	*filep = get_file(f->file);
 	return 0;
 }
+
+/**
+ * liveupdate_get_file_incoming - a preserved file, for a kernel user
+ * @s: an incoming session, from &liveupdate_file_op_args.session
+ * @token: the file's token in @s
+ * @filep: set to the file, with a reference the caller drops with fput()
+ *
+ * For a file handler whose file depends on another preserved file of the
+ * same session (a device file and the memfd behind it): the other file is
+ * retrieved now if nobody did yet, by its own handler, exactly as
+ * LIVEUPDATE_SESSION_RETRIEVE_FD would. User space can still retrieve it
+ * once by its token, and gets the same file.
+ *
+ * Context: from a file handler's operation on a file of @s (LUO calls
+ * them under its lock, which this asserts).
+ * Return: 0; -EINVAL if @s is not an incoming session or is finished;
+ * -ENOENT for an unknown token or a file type without a handler here;
+ * -EDEADLK when the file is the one being retrieved (a retrieve that needs
+ * itself); -ENOMEM (nothing changed, try again); or the file's handler's
+ * retrieve error, which is final.
+ */
+int liveupdate_get_file_incoming(struct liveupdate_session *s, u64 token, struct file **filep)
+{
+	struct luo_file *f;
+	int err;
+
+	lockdep_assert_held(&luo_state.lock);
+	if (!s || !s->incoming || s->finished)
+		return -EINVAL;
+	f = xa_load(&s->tokens, token);
+	if (!f)
+		return -ENOENT;
+	err = luo_file_get(f, s);
+	if (err)
+		return err;
+	*filep = get_file(f->file);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(liveupdate_get_file_incoming);
+
+/**
+ * liveupdate_get_token_outgoing - the token a file is preserved under
+ * @s: an outgoing session, from &liveupdate_file_op_args.session
+ * @file: a file; it is recognized as LIVEUPDATE_SESSION_PRESERVE_FD
+ *	  recognizes a file already preserved (its handler's get_id(), or
+ *	  the file itself)
+ * @tokenp: set to its token in @s
+ *
+ * For a file handler that records, in its own serialized state, which
+ * other preserved file it depends on: the next kernel finds that file with
+ * liveupdate_get_file_incoming() and the token.
+ *
+ * Context: from a file handler's operation on a file of @s (LUO calls
+ * them under its lock, which this asserts).
+ * Return: 0; -EINVAL if @s is not an outgoing session or @file is NULL;
+ * -ENOENT if @file is not preserved in @s (in no session, or in another).
+ */
+int liveupdate_get_token_outgoing(struct liveupdate_session *s, struct file *file, u64 *tokenp)
+{
+	struct liveupdate_file_handler *fh;
+	struct luo_file *f;
+
+	lockdep_assert_held(&luo_state.lock);
+	if (!s || s->incoming || !file)
+		return -EINVAL;
+	list_for_each_entry(fh, &luo_state.handlers, list) {
+		if (!fh->ops->can_preserve(fh, file))
+			continue;
+		f = xa_load(&luo_state.files,
+			    fh->ops->get_id ? fh->ops->get_id(file) : (unsigned long)file);
+		if (!f || xa_load(&s->tokens, f->token) != f)
+			return -ENOENT;
+		*tokenp = f->token;
+		return 0;
+	}
+	return -ENOENT;
+}
+EXPORT_SYMBOL_GPL(liveupdate_get_token_outgoing);
 
 /**
  * luo_file_finish_force - finish every file of an incoming session

@@ -35,6 +35,9 @@ static_assert(sizeof_field(struct luo_file_ser, compatible) == LIVEUPDATE_HNDL_C
  * @private_data: the handler's runtime state
  * @id: identity key in luo_state.files (outgoing)
  * @retrieve_status: see &struct liveupdate_file_op_args
+ * @retrieving: its handler's retrieve is running (a retrieve that needs
+ *		the file itself is -EDEADLK)
+ * @fd_given: user space got its one fd of it (RETRIEVE_FD)
  * @frozen: freeze succeeded and was not undone
  * @version: the version of its handler's format it was written at (frozen
  *	     outgoing file) or came in (incoming); 0 without a format
@@ -49,6 +52,8 @@ struct luo_file {
 	void *private_data;
 	unsigned long id;
 	int retrieve_status;
+	bool retrieving;
+	bool fd_given;
 	bool frozen;
 	unsigned int version;
 	char compatible[LIVEUPDATE_HNDL_COMPAT_LENGTH];

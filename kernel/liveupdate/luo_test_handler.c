@@ -13,11 +13,24 @@
  * refuse to finish, ``ok`` clears both. read(2) returns ``value N\n``.
  * Only the value crosses the kexec (handler "luo-test-v1"): it is the
  * serialized data itself, so no memory is preserved.
+ *
+ * A file given a dependency is preserved by a second handler
+ * ("luo-test-dep-v1"), which exercises the in-kernel file API: ``depend
+ * FD`` makes it depend on the file open as FD (another preserved file of
+ * the same session: its preserve looks up that file's token with
+ * liveupdate_get_token_outgoing(), -ENOENT if it is not there), and
+ * ``depend-token T`` names the token directly, unchecked (for the tests of
+ * bad dependencies). The token is what crosses the kexec; its retrieve
+ * gets the dependency with liveupdate_get_file_incoming() and fails with
+ * that error. A dependent file's read(2) shows its dependency, live:
+ * ``value N\n`` with the dependency's value if it is a test file, else its
+ * size.
  */
 
 #define pr_fmt(fmt) "liveupdate_test: " fmt
 
 #include <linux/anon_inodes.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/liveupdate.h>
 #include <linux/liveupdate_format.h>
@@ -30,6 +43,9 @@ struct luo_test_file {
 	u64 value;
 	bool fail_freeze;
 	bool busy;
+	bool has_dep;
+	struct file *dep;
+	u64 dep_token;
 };
 
 static const struct file_operations luo_test_fops;
@@ -44,7 +60,46 @@ static int luo_test_open(struct inode *inode, struct file *file)
 
 static int luo_test_release(struct inode *inode, struct file *file)
 {
-	kfree(file->private_data);
+	struct luo_test_file *t = file->private_data;
+
+	if (t->dep)
+		fput(t->dep);
+	kfree(t);
+	return 0;
+}
+
+static u64 luo_test_shown(struct luo_test_file *t)
+{
+	struct luo_test_file *d;
+
+	if (!t->dep)
+		return READ_ONCE(t->value);
+	if (t->dep->f_op != &luo_test_fops)
+		return i_size_read(file_inode(t->dep));
+	d = t->dep->private_data;
+	return READ_ONCE(d->value);
+}
+
+/* "depend FD": a dependency on another file, not on itself or a dependent. */
+static int luo_test_depend(struct file *file, struct luo_test_file *t, const char *arg)
+{
+	struct file *dep;
+	int fd;
+
+	if (kstrtoint(arg, 10, &fd))
+		return -EINVAL;
+	dep = fget(fd);
+	if (!dep)
+		return -EBADF;
+	if (dep == file || (dep->f_op == &luo_test_fops &&
+			    ((struct luo_test_file *)dep->private_data)->has_dep)) {
+		fput(dep);
+		return -ELOOP;
+	}
+	if (t->dep)
+		fput(t->dep);
+	t->dep = dep;
+	t->has_dep = true;
 	return 0;
 }
 
@@ -52,7 +107,7 @@ static ssize_t luo_test_read(struct file *file, char __user *buf, size_t len, lo
 {
 	struct luo_test_file *t = file->private_data;
 	char out[32];
-	int n = scnprintf(out, sizeof(out), "value %llu\n", READ_ONCE(t->value));
+	int n = scnprintf(out, sizeof(out), "value %llu\n", luo_test_shown(t));
 
 	return simple_read_from_buffer(buf, len, ppos, out, n);
 }
@@ -63,6 +118,7 @@ static ssize_t luo_test_write(struct file *file, const char __user *buf, size_t 
 	struct luo_test_file *t = file->private_data;
 	char cmd[48];
 	u64 value;
+	int err;
 
 	if (len >= sizeof(cmd))
 		return -EINVAL;
@@ -74,6 +130,18 @@ static ssize_t luo_test_write(struct file *file, const char __user *buf, size_t 
 		if (kstrtou64(cmd + 6, 10, &value))
 			return -EINVAL;
 		WRITE_ONCE(t->value, value);
+	} else if (!strncmp(cmd, "depend ", 7)) {
+		err = luo_test_depend(file, t, cmd + 7);
+		if (err)
+			return err;
+	} else if (!strncmp(cmd, "depend-token ", 13)) {
+		if (kstrtou64(cmd + 13, 10, &value))
+			return -EINVAL;
+		if (t->dep)
+			fput(t->dep);
+		t->dep = NULL;
+		t->dep_token = value;
+		t->has_dep = true;
 	} else if (!strcmp(cmd, "fail-freeze")) {
 		t->fail_freeze = true;
 	} else if (!strcmp(cmd, "busy")) {
@@ -98,7 +166,8 @@ static const struct file_operations luo_test_fops = {
 
 static bool luo_test_can_preserve(struct liveupdate_file_handler *fh, struct file *file)
 {
-	return file->f_op == &luo_test_fops;
+	return file->f_op == &luo_test_fops &&
+	       !((struct luo_test_file *)file->private_data)->has_dep;
 }
 
 static int luo_test_preserve(struct liveupdate_file_op_args *args)
@@ -124,23 +193,30 @@ static int luo_test_freeze(struct liveupdate_file_op_args *args)
 	return 0;
 }
 
-static int luo_test_retrieve(struct liveupdate_file_op_args *args)
+static int luo_test_new_file(struct liveupdate_file_op_args *args, struct luo_test_file *t)
 {
-	struct luo_test_file *t = kzalloc(sizeof(*t), GFP_KERNEL);
-	struct file *file;
+	struct file *file = anon_inode_getfile("[luo_test]", &luo_test_fops, t, O_RDWR);
 
-	if (!t)
-		return -ENOMEM;
-	t->value = args->serialized_data;
-	file = anon_inode_getfile("[luo_test]", &luo_test_fops, t, O_RDWR);
-	if (IS_ERR(file)) {
-		kfree(t);
+	if (IS_ERR(file))
 		return PTR_ERR(file);
-	}
 	/* Like the misc device's files: positioned reads and lseek work. */
 	file->f_mode |= FMODE_PREAD | FMODE_LSEEK;
 	args->file = file;
 	return 0;
+}
+
+static int luo_test_retrieve(struct liveupdate_file_op_args *args)
+{
+	struct luo_test_file *t = kzalloc(sizeof(*t), GFP_KERNEL);
+	int err;
+
+	if (!t)
+		return -ENOMEM;
+	t->value = args->serialized_data;
+	err = luo_test_new_file(args, t);
+	if (err)
+		kfree(t);
+	return err;
 }
 
 static bool luo_test_can_finish(struct liveupdate_file_op_args *args)
@@ -177,6 +253,70 @@ static struct liveupdate_file_handler luo_test_handler = {
 	.format = &luo_test_format,
 };
 
+static bool luo_test_dep_can_preserve(struct liveupdate_file_handler *fh, struct file *file)
+{
+	return file->f_op == &luo_test_fops &&
+	       ((struct luo_test_file *)file->private_data)->has_dep;
+}
+
+/* The dependency's token is the serialized data. */
+static int luo_test_dep_preserve(struct liveupdate_file_op_args *args)
+{
+	struct luo_test_file *t = args->file->private_data;
+	u64 token = t->dep_token;
+	int err;
+
+	if (t->dep) {
+		err = liveupdate_get_token_outgoing(args->session, t->dep, &token);
+		if (err)
+			return err;
+	}
+	args->serialized_data = token;
+	return 0;
+}
+
+static int luo_test_dep_retrieve(struct liveupdate_file_op_args *args)
+{
+	struct luo_test_file *t = kzalloc(sizeof(*t), GFP_KERNEL);
+	int err;
+
+	if (!t)
+		return -ENOMEM;
+	err = liveupdate_get_file_incoming(args->session, args->serialized_data, &t->dep);
+	if (err)
+		goto err_free;
+	t->dep_token = args->serialized_data;
+	t->has_dep = true;
+	err = luo_test_new_file(args, t);
+	if (err)
+		goto err_put;
+	return 0;
+
+err_put:
+	fput(t->dep);
+err_free:
+	kfree(t);
+	return err;
+}
+
+LIVEUPDATE_FORMAT(luo_test_dep_format, "luo-test-dep", LIVEUPDATE_V(1), LIVEUPDATE_V(1), 1,
+		  LIVEUPDATE_FORMAT_FILE);
+
+static const struct liveupdate_file_ops luo_test_dep_ops = {
+	.can_preserve = luo_test_dep_can_preserve,
+	.preserve = luo_test_dep_preserve,
+	.unpreserve = luo_test_unpreserve,
+	.retrieve = luo_test_dep_retrieve,
+	.finish = luo_test_finish,
+	.owner = THIS_MODULE,
+};
+
+static struct liveupdate_file_handler luo_test_dep_handler = {
+	.ops = &luo_test_dep_ops,
+	.compatible = "luo-test-dep-v1",
+	.format = &luo_test_dep_format,
+};
+
 static struct miscdevice luo_test_miscdev = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = "liveupdate_test",
@@ -192,9 +332,18 @@ static int __init luo_test_init(void)
 		pr_info("not registered: %pe\n", ERR_PTR(err));
 		return 0;
 	}
+	err = liveupdate_register_file_handler(&luo_test_dep_handler);
+	if (err)
+		goto err_handler;
 	err = misc_register(&luo_test_miscdev);
 	if (err)
-		liveupdate_unregister_file_handler(&luo_test_handler);
+		goto err_dep;
+	return 0;
+
+err_dep:
+	liveupdate_unregister_file_handler(&luo_test_dep_handler);
+err_handler:
+	liveupdate_unregister_file_handler(&luo_test_handler);
 	return err;
 }
 late_initcall(luo_test_init);

@@ -12,6 +12,9 @@
  * "value N" sets its 64-bit value, "fail-freeze" makes its freeze fail
  * with -EAGAIN, "busy" makes it refuse to finish, "ok" clears both flags.
  * Reading at offset 0 gives "value N\n". Only the value crosses a kexec.
+ * "depend FD" and "depend-token T" make it a dependent file (the in-kernel
+ * file API's test, luo_kernel_api.c): it carries the token of another
+ * file of its session instead, and reads show that file's value.
  */
 #ifndef LUO_TEST_UTILS_H
 #define LUO_TEST_UTILS_H
