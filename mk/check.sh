@@ -25,7 +25,7 @@ CYCLES=${CYCLES:-3}
 # The API suite, memfd preservation end to end, a damaged KHO tree and
 # every allocation failure of the fault sweep: KASAN, kmemleak and lockdep
 # watch the paths most likely to leak or race.
-DEBUG_SUBSET=${DEBUG_SUBSET-"luo-api lu_memfd kho-corrupt-fdt lu_fault_sweep"}
+DEBUG_SUBSET=${DEBUG_SUBSET-"luo-api lu_memfd kho-corrupt-fdt lu_fault_sweep luo_flb luo_kernel_api"}
 
 passed=0 failed=0 failures=()
 unset ONLY
@@ -127,11 +127,13 @@ suite() {
 	vstep luo-api "${VMTEST[@]}" -n luo-api -t liveupdate,lu_debugfs_knobs -c 0
 	local luo_tests="luo_kexec_simple luo_multi_session luo_empty_session luo_freeze_fail
 		luo_stress_sessions luo_stress_files luo_retrieve_race luo_kexec_load
-		luo_kernel_api luo_close_after_serialize"
+		luo_kernel_api luo_flb luo_close_after_serialize"
 	vstep luo-kexec-tests "${VMTEST[@]}" -n luo-kexec-tests -t "$(echo $luo_tests | tr ' ' ,)" -c 1
 	for t in $luo_tests; do
 		ALONE=1 vstep "$t" "${VMTEST[@]}" -n "$t" -t "$t" -c 1
 	done
+	# FLB state damaged at serialization: the next kernel boots without it.
+	vstep luo-flb-damaged "${VMTEST[@]}" -n luo-flb-damaged -t luo_flb -c 1 -a "lu.flb=damaged"
 	# Every allocation of create, preserve, the freeze, the first open,
 	# retrieve and finish failed in turn (fail-nth): each failure returns an
 	# errno and leaves nothing behind, then the operation succeeds.

@@ -19,6 +19,7 @@ struct liveupdate_format;
 struct module;
 struct liveupdate_file_handler;
 struct liveupdate_session;
+struct liveupdate_flb;
 
 #define LIVEUPDATE_HNDL_COMPAT_LENGTH	48
 
@@ -94,12 +95,86 @@ struct liveupdate_file_ops {
  *	    every file of a version the format reads. Without one, files
  *	    carry @compatible and must match it exactly
  * @list: private to LUO
+ * @flb_list: private to LUO: the FLBs its files depend on
  */
 struct liveupdate_file_handler {
 	const struct liveupdate_file_ops *ops;
 	const char compatible[LIVEUPDATE_HNDL_COMPAT_LENGTH];
 	const struct liveupdate_format *format;
 	struct list_head list;
+	struct list_head flb_list;
+};
+
+#define LIVEUPDATE_FLB_COMPAT_LENGTH	48
+
+/**
+ * struct liveupdate_flb_op_args - arguments of the FLB operations
+ * @flb: the FLB
+ * @data: the handle on its serialized state: set by @preserve, given to
+ *	  @unpreserve, and to @retrieve in the next kernel
+ * @obj: its live object: set by @preserve (old kernel) or @retrieve (new
+ *	 kernel), given to @unpreserve and @finish
+ */
+struct liveupdate_flb_op_args {
+	struct liveupdate_flb *flb;
+	u64 data;
+	void *obj;
+};
+
+/**
+ * struct liveupdate_flb_ops - what a File-Lifecycle-Bound state implements
+ * @preserve: the first file depending on it is being preserved: preserve
+ *	      the state (an error fails that file's preserve)
+ * @unpreserve: the last such file was unpreserved: undo @preserve
+ * @retrieve: in the next kernel, on demand (liveupdate_flb_get_incoming()),
+ *	      or before @finish: rebuild the object from @data. The result
+ *	      is remembered: an error is returned to every later caller
+ * @finish: the last file depending on it finished: free everything
+ * @owner: the module implementing it
+ *
+ * All four operations are required.
+ */
+struct liveupdate_flb_ops {
+	int (*preserve)(struct liveupdate_flb_op_args *args);
+	void (*unpreserve)(struct liveupdate_flb_op_args *args);
+	int (*retrieve)(struct liveupdate_flb_op_args *args);
+	void (*finish)(struct liveupdate_flb_op_args *args);
+	struct module *owner;
+};
+
+/**
+ * struct liveupdate_flb_private - LUO's bookkeeping of an FLB
+ * @list: in LUO's list of registered FLBs
+ * @users: file handlers it is registered with
+ * @out_files: preserved files depending on it (outgoing refcount)
+ * @out: the outgoing operation arguments (data, object)
+ * @in_files: incoming files depending on it (incoming refcount)
+ * @in_present: the previous kernel handed it over
+ * @in_status: 0 not retrieved yet, 1 retrieved, or the retrieve's error
+ * @in: the incoming operation arguments (data, object)
+ */
+struct liveupdate_flb_private {
+	struct list_head list;
+	unsigned int users;
+	unsigned long out_files;
+	struct liveupdate_flb_op_args out;
+	unsigned long in_files;
+	bool in_present;
+	int in_status;
+	struct liveupdate_flb_op_args in;
+};
+
+/**
+ * struct liveupdate_flb - global state shared by the files of one or more
+ *			   handlers, preserved while any of them is
+ * @ops: its operations
+ * @compatible: versioned name of its serialized state, unique
+ * @private: private to LUO
+ */
+struct liveupdate_flb {
+	const struct liveupdate_flb_ops *ops;
+	const char compatible[LIVEUPDATE_FLB_COMPAT_LENGTH];
+	struct liveupdate_flb_private private;
 };
 
 #ifdef CONFIG_LIVEUPDATE_TEST
@@ -120,6 +195,10 @@ int liveupdate_register_file_handler(struct liveupdate_file_handler *fh);
 int liveupdate_unregister_file_handler(struct liveupdate_file_handler *fh);
 int liveupdate_get_file_incoming(struct liveupdate_session *s, u64 token, struct file **filep);
 int liveupdate_get_token_outgoing(struct liveupdate_session *s, struct file *file, u64 *tokenp);
+int liveupdate_register_flb(struct liveupdate_file_handler *fh, struct liveupdate_flb *flb);
+int liveupdate_unregister_flb(struct liveupdate_file_handler *fh, struct liveupdate_flb *flb);
+int liveupdate_flb_get_incoming(struct liveupdate_flb *flb, void **objp);
+int liveupdate_flb_get_outgoing(struct liveupdate_flb *flb, void **objp);
 int liveupdate_reboot(struct kimage *image);
 void liveupdate_jump(void);
 void liveupdate_stamp_entry(void);
@@ -148,6 +227,28 @@ static inline int liveupdate_get_file_incoming(struct liveupdate_session *s, u64
 
 static inline int liveupdate_get_token_outgoing(struct liveupdate_session *s,
 						struct file *file, u64 *tokenp)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int liveupdate_register_flb(struct liveupdate_file_handler *fh,
+					  struct liveupdate_flb *flb)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int liveupdate_unregister_flb(struct liveupdate_file_handler *fh,
+					    struct liveupdate_flb *flb)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int liveupdate_flb_get_incoming(struct liveupdate_flb *flb, void **objp)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int liveupdate_flb_get_outgoing(struct liveupdate_flb *flb, void **objp)
 {
 	return -EOPNOTSUPP;
 }

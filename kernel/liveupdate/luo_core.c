@@ -223,6 +223,9 @@ static int __init luo_init(void)
 	if (err)
 		goto err_remove;
 	luo_test_debugfs();
+	err = luo_flb_init();
+	if (err)
+		pr_warn("no FLB state can be handed over: %pe\n", ERR_PTR(err));
 	err = luo_blackout_init();
 	if (err)
 		pr_warn("no blackout accounting: %pe\n", ERR_PTR(err));

@@ -40,6 +40,8 @@ static void luo_discard_session(struct liveupdate_session *s)
 	struct luo_file *f, *tmp;
 
 	list_for_each_entry_safe(f, tmp, &s->files, list) {
+		if (f->fh)
+			luo_flb_file_done(f->fh, false);
 		list_del(&f->list);
 		xa_erase(&s->tokens, f->token);
 		kfree(f);
@@ -139,6 +141,7 @@ static void luo_deserialize_end(void)
 		folio_put(virt_to_folio(luo_state.rd.ser));
 	luo_state.rd.ser = NULL;
 	luo_state.deserialized = true;
+	luo_flb_orphans();
 }
 
 /* Start reading: the state page and its chain of sessions. */
@@ -205,6 +208,8 @@ int luo_deserialize(void)
 	lockdep_assert_held(&luo_state.lock);
 	if (luo_state.deserialized)
 		return 0;
+	/* The FLBs first: the incoming files count on them. */
+	luo_flb_deserialize();
 	if (!luo_state.rd.ser && luo_deserialize_begin()) {
 		luo_deserialize_end();
 		return 0;

@@ -96,6 +96,7 @@ int liveupdate_register_file_handler(struct liveupdate_file_handler *fh)
 	guard(mutex)(&luo_state.lock);
 	if (luo_handler_find(fh->compatible) || (fh->format && luo_handler_of(fh->format)))
 		return -EEXIST;
+	INIT_LIST_HEAD(&fh->flb_list);
 	list_add_tail(&fh->list, &luo_state.handlers);
 	return 0;
 }
@@ -130,6 +131,7 @@ int liveupdate_unregister_file_handler(struct liveupdate_file_handler *fh)
 	guard(mutex)(&luo_state.lock);
 	if (luo_handler_in_use(fh))
 		return -EBUSY;
+	luo_flb_handler_gone(fh);
 	list_del_init(&fh->list);
 	return 0;
 }
@@ -200,18 +202,24 @@ found:
 	err = kho_block_set_grow(&s->files_set, s->nr_files + 1);
 	if (err)
 		goto err_erase_token;
+	/* The FLBs its handler depends on: the first file preserves them. */
+	err = luo_flb_file_preserve(fh);
+	if (err)
+		goto err_shrink;
 	luo_args(&args, f, s);
 	t0 = ktime_get_ns();
 	err = fh->ops->preserve(&args);
 	trace_luo_file_preserve(s->id, s->name, token, fh->compatible, err, ktime_get_ns() - t0);
 	if (err)
-		goto err_shrink;
+		goto err_flb;
 	f->data = args.serialized_data;
 	f->private_data = args.private_data;
 	list_add_tail(&f->list, &s->files);
 	s->nr_files++;
 	return 0;
 
+err_flb:
+	luo_flb_file_unpreserve(fh);
 err_shrink:
 	kho_block_set_shrink(&s->files_set, s->nr_files);
 err_erase_token:
@@ -246,6 +254,7 @@ void luo_file_unpreserve_all(struct liveupdate_session *s)
 		f->fh->ops->unpreserve(&args);
 		trace_luo_file_unpreserve(s->id, s->name, f->token, f->fh->compatible, 0,
 					  ktime_get_ns() - t0);
+		luo_flb_file_unpreserve(f->fh);
 		list_del(&f->list);
 		xa_erase(&s->tokens, f->token);
 		xa_erase(&luo_state.files, f->id);
@@ -348,6 +357,8 @@ struct luo_file *luo_file_add_incoming(struct liveupdate_session *s,
 		kfree(f);
 		return ERR_PTR(-ENOMEM);
 	}
+	if (f->fh)
+		luo_flb_file_incoming(f->fh);
 	list_add_tail(&f->list, &s->files);
 	s->nr_files++;
 	return f;
@@ -529,6 +540,7 @@ void luo_file_finish_force(struct liveupdate_session *s)
 			trace_luo_file_finish(s->id, s->name, f->token, f->fh->compatible,
 					      f->retrieve_status < 0 ? f->retrieve_status : 0,
 					      ktime_get_ns() - t0);
+			luo_flb_file_done(f->fh, true);
 		} else {
 			pr_warn("session %s token %#llx: no handler for %s, its memory stays reserved\n",
 				s->name, f->token, f->compatible);

@@ -144,6 +144,21 @@ static inline u64 luo_ser_hash(const struct luo_ser *ser)
 /* luo_deserialize.c */
 int luo_deserialize(void);
 
+/* luo_flb.c */
+int luo_flb_init(void);
+void luo_flb_handler_gone(struct liveupdate_file_handler *fh);
+int luo_flb_file_preserve(struct liveupdate_file_handler *fh);
+void luo_flb_file_unpreserve(struct liveupdate_file_handler *fh);
+void luo_flb_file_incoming(struct liveupdate_file_handler *fh);
+void luo_flb_file_done(struct liveupdate_file_handler *fh, bool finish);
+bool luo_flb_live(void);
+bool luo_flb_is_format(const struct liveupdate_format *fmt);
+int luo_flb_serialize(void);
+void luo_flb_test_corrupt(void);
+void luo_flb_deserialize(void);
+void luo_flb_in_entry(const struct luo_flb_ser *e);
+void luo_flb_orphans(void);
+
 /* luo_format.c */
 struct kobject;
 struct liveupdate_format;

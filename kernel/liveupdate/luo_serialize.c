@@ -103,6 +103,8 @@ static int luo_serialize(void)
 		if (WARN_ON_ONCE(kho_block_writer_add(&sw, &ss)))
 			return -ENOSPC;
 	}
+	if (luo_flb_serialize())
+		return -ENOSPC;
 	strscpy(luo_state.ser->compatible, LUO_COMPATIBLE, sizeof(luo_state.ser->compatible));
 	luo_state.ser->hash = luo_ser_hash(luo_state.ser);
 	liveupdate_test_region("luo-state", luo_state.ser, sizeof(*luo_state.ser), NULL);
@@ -130,6 +132,8 @@ bool luo_format_live(const struct liveupdate_format *fmt)
 	int bkt;
 
 	lockdep_assert_held(&luo_state.lock);
+	if (luo_flb_is_format(fmt))
+		return luo_flb_live();
 	if (!(fmt->desc.flags & LIVEUPDATE_FORMAT_FILE))
 		return luo_state.nr_out > 0;
 	hash_for_each(luo_state.out, bkt, s, hnode)

@@ -28,12 +28,13 @@
 #include "luo_internal.h"
 
 enum luo_corrupt { LUO_CORRUPT_NONE = -1, LUO_CORRUPT_COMPATIBLE, LUO_CORRUPT_CHAIN,
-		  LUO_CORRUPT_SESSION, LUO_CORRUPT_FILE_VERSION, LUO_CORRUPT_NR };
+		  LUO_CORRUPT_SESSION, LUO_CORRUPT_FILE_VERSION, LUO_CORRUPT_FLB, LUO_CORRUPT_NR };
 static const char *const luo_corrupt_names[LUO_CORRUPT_NR] = {
 	[LUO_CORRUPT_COMPATIBLE] = "compatible",
 	[LUO_CORRUPT_CHAIN] = "chain",
 	[LUO_CORRUPT_SESSION] = "session",
 	[LUO_CORRUPT_FILE_VERSION] = "file-version",
+	[LUO_CORRUPT_FLB] = "flb",
 };
 
 /*
@@ -107,6 +108,9 @@ void luo_test_corrupt(void)
 		break;
 	case LUO_CORRUPT_FILE_VERSION:
 		luo_test_file_version();
+		break;
+	case LUO_CORRUPT_FLB:
+		luo_flb_test_corrupt();
 		break;
 	default:
 		break;

@@ -25,17 +25,32 @@
  * that error. A dependent file's read(2) shows its dependency, live:
  * ``value N\n`` with the dependency's value if it is a test file, else its
  * size.
+ *
+ * A file given the command ``flb`` is preserved by a third handler
+ * ("luo-test-flb-file-v1"), whose files depend on the test FLB
+ * "luo-test-flb-v1": one preserved page holding a value, set with
+ * ``flb-value N`` before the FLB is preserved (by its first file). After
+ * ``flb-fail`` the next FLB preserve fails with -EIO. A retrieve of such a
+ * file gets the FLB (liveupdate_flb_get_incoming()) and fails with its
+ * error. ``/sys/kernel/debug/liveupdate_test_flb`` counts the FLB's
+ * operations in this boot and shows the value the last retrieve found:
+ * ``preserve P unpreserve U retrieve R finish F value V``.
  */
 
 #define pr_fmt(fmt) "liveupdate_test: " fmt
 
 #include <linux/anon_inodes.h>
+#include <linux/debugfs.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/io.h>
+#include <linux/kexec_handover.h>
 #include <linux/liveupdate.h>
 #include <linux/liveupdate_format.h>
 #include <linux/miscdevice.h>
+#include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -46,7 +61,35 @@ struct luo_test_file {
 	bool has_dep;
 	struct file *dep;
 	u64 dep_token;
+	bool flb;
 };
+
+/* The test FLB's serialized state: one preserved page. */
+struct luo_test_flb_ser {
+	u64 magic;
+	u64 value;
+};
+
+#define LUO_TEST_FLB_MAGIC	0x4c55544553544642ULL
+
+/* The test FLB's object, on either side. */
+struct luo_test_flb_obj {
+	struct luo_test_flb_ser *ser;
+	u64 value;
+};
+
+enum {
+	LUO_TEST_FLB_PRESERVE,
+	LUO_TEST_FLB_UNPRESERVE,
+	LUO_TEST_FLB_RETRIEVE,
+	LUO_TEST_FLB_FINISH,
+	LUO_TEST_FLB_NR,
+};
+
+static atomic_long_t luo_test_flb_calls[LUO_TEST_FLB_NR];
+static u64 luo_test_flb_value;
+static u64 luo_test_flb_seen;
+static bool luo_test_flb_fail;
 
 static const struct file_operations luo_test_fops;
 
@@ -142,6 +185,14 @@ static ssize_t luo_test_write(struct file *file, const char __user *buf, size_t 
 		t->dep = NULL;
 		t->dep_token = value;
 		t->has_dep = true;
+	} else if (!strcmp(cmd, "flb")) {
+		t->flb = true;
+	} else if (!strncmp(cmd, "flb-value ", 10)) {
+		if (kstrtou64(cmd + 10, 10, &value))
+			return -EINVAL;
+		WRITE_ONCE(luo_test_flb_value, value);
+	} else if (!strcmp(cmd, "flb-fail")) {
+		WRITE_ONCE(luo_test_flb_fail, true);
 	} else if (!strcmp(cmd, "fail-freeze")) {
 		t->fail_freeze = true;
 	} else if (!strcmp(cmd, "busy")) {
@@ -166,8 +217,9 @@ static const struct file_operations luo_test_fops = {
 
 static bool luo_test_can_preserve(struct liveupdate_file_handler *fh, struct file *file)
 {
-	return file->f_op == &luo_test_fops &&
-	       !((struct luo_test_file *)file->private_data)->has_dep;
+	struct luo_test_file *t = file->private_data;
+
+	return file->f_op == &luo_test_fops && !t->has_dep && !t->flb;
 }
 
 static int luo_test_preserve(struct liveupdate_file_op_args *args)
@@ -324,6 +376,164 @@ static struct miscdevice luo_test_miscdev = {
 	.mode = 0600,
 };
 
+static int luo_test_flb_preserve(struct liveupdate_flb_op_args *args)
+{
+	struct luo_test_flb_obj *obj;
+
+	if (xchg(&luo_test_flb_fail, false))
+		return -EIO;
+	obj = kzalloc(sizeof(*obj), GFP_KERNEL);
+	if (!obj)
+		return -ENOMEM;
+	obj->ser = kho_alloc_preserve(sizeof(*obj->ser));
+	if (IS_ERR(obj->ser)) {
+		int err = PTR_ERR(obj->ser);
+
+		kfree(obj);
+		return err;
+	}
+	obj->value = READ_ONCE(luo_test_flb_value);
+	obj->ser->magic = LUO_TEST_FLB_MAGIC;
+	obj->ser->value = obj->value;
+	args->obj = obj;
+	args->data = virt_to_phys(obj->ser);
+	atomic_long_inc(&luo_test_flb_calls[LUO_TEST_FLB_PRESERVE]);
+	return 0;
+}
+
+static void luo_test_flb_unpreserve(struct liveupdate_flb_op_args *args)
+{
+	struct luo_test_flb_obj *obj = args->obj;
+
+	kho_unpreserve_free(obj->ser);
+	kfree(obj);
+	atomic_long_inc(&luo_test_flb_calls[LUO_TEST_FLB_UNPRESERVE]);
+}
+
+static int luo_test_flb_retrieve(struct liveupdate_flb_op_args *args)
+{
+	struct luo_test_flb_obj *obj;
+	struct page *page;
+
+	atomic_long_inc(&luo_test_flb_calls[LUO_TEST_FLB_RETRIEVE]);
+	page = PAGE_ALIGNED(args->data) && pfn_valid(PHYS_PFN(args->data)) ?
+	       kho_restore_pages(args->data, 1) : NULL;
+	if (!page)
+		return -EINVAL;
+	obj = kzalloc(sizeof(*obj), GFP_KERNEL);
+	if (!obj) {
+		__free_page(page);
+		return -ENOMEM;
+	}
+	obj->ser = page_address(page);
+	if (obj->ser->magic != LUO_TEST_FLB_MAGIC) {
+		kfree(obj);
+		__free_page(page);
+		return -EINVAL;
+	}
+	obj->value = obj->ser->value;
+	WRITE_ONCE(luo_test_flb_seen, obj->value);
+	args->obj = obj;
+	return 0;
+}
+
+static void luo_test_flb_finish(struct liveupdate_flb_op_args *args)
+{
+	struct luo_test_flb_obj *obj = args->obj;
+
+	kho_restore_free(obj->ser);
+	kfree(obj);
+	atomic_long_inc(&luo_test_flb_calls[LUO_TEST_FLB_FINISH]);
+}
+
+static const struct liveupdate_flb_ops luo_test_flb_ops = {
+	.preserve = luo_test_flb_preserve,
+	.unpreserve = luo_test_flb_unpreserve,
+	.retrieve = luo_test_flb_retrieve,
+	.finish = luo_test_flb_finish,
+	.owner = THIS_MODULE,
+};
+
+static struct liveupdate_flb luo_test_flb = {
+	.ops = &luo_test_flb_ops,
+	.compatible = "luo-test-flb-v1",
+};
+
+static bool luo_test_flb_can_preserve(struct liveupdate_file_handler *fh, struct file *file)
+{
+	struct luo_test_file *t = file->private_data;
+
+	return file->f_op == &luo_test_fops && t->flb && !t->has_dep;
+}
+
+/* The FLB is preserved before its files: a file sees it, or LUO is broken. */
+static int luo_test_flb_file_preserve(struct liveupdate_file_op_args *args)
+{
+	void *obj;
+	int err = liveupdate_flb_get_outgoing(&luo_test_flb, &obj);
+
+	if (WARN_ON_ONCE(err))
+		return err;
+	return luo_test_preserve(args);
+}
+
+static int luo_test_flb_file_retrieve(struct liveupdate_file_op_args *args)
+{
+	void *obj;
+	int err = liveupdate_flb_get_incoming(&luo_test_flb, &obj);
+
+	if (err)
+		return err;
+	err = luo_test_retrieve(args);
+	if (!err)
+		((struct luo_test_file *)args->file->private_data)->flb = true;
+	return err;
+}
+
+static const struct liveupdate_file_ops luo_test_flb_file_ops = {
+	.can_preserve = luo_test_flb_can_preserve,
+	.preserve = luo_test_flb_file_preserve,
+	.unpreserve = luo_test_unpreserve,
+	.freeze = luo_test_freeze,
+	.retrieve = luo_test_flb_file_retrieve,
+	.finish = luo_test_finish,
+	.owner = THIS_MODULE,
+};
+
+static struct liveupdate_file_handler luo_test_flb_handler = {
+	.ops = &luo_test_flb_file_ops,
+	.compatible = "luo-test-flb-file-v1",
+};
+
+static int luo_test_flb_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "preserve %ld unpreserve %ld retrieve %ld finish %ld value %llu\n",
+		   atomic_long_read(&luo_test_flb_calls[LUO_TEST_FLB_PRESERVE]),
+		   atomic_long_read(&luo_test_flb_calls[LUO_TEST_FLB_UNPRESERVE]),
+		   atomic_long_read(&luo_test_flb_calls[LUO_TEST_FLB_RETRIEVE]),
+		   atomic_long_read(&luo_test_flb_calls[LUO_TEST_FLB_FINISH]),
+		   READ_ONCE(luo_test_flb_seen));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(luo_test_flb);
+
+/* The FLB-dependent file type; LUO works on without it. */
+static void __init luo_test_flb_init(void)
+{
+	int err = liveupdate_register_file_handler(&luo_test_flb_handler);
+
+	if (!err) {
+		err = liveupdate_register_flb(&luo_test_flb_handler, &luo_test_flb);
+		if (err)
+			liveupdate_unregister_file_handler(&luo_test_flb_handler);
+	}
+	if (err) {
+		pr_warn("FLB test handler not registered: %pe\n", ERR_PTR(err));
+		return;
+	}
+	debugfs_create_file("liveupdate_test_flb", 0400, NULL, NULL, &luo_test_flb_fops);
+}
+
 static int __init luo_test_init(void)
 {
 	int err = liveupdate_register_file_handler(&luo_test_handler);
@@ -338,6 +548,7 @@ static int __init luo_test_init(void)
 	err = misc_register(&luo_test_miscdev);
 	if (err)
 		goto err_dep;
+	luo_test_flb_init();
 	return 0;
 
 err_dep:

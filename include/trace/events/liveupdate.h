@@ -260,6 +260,50 @@ LU_EVENT(liveupdate_luo_file, luo_file_finish,
 	TP_ARGS(session_id, session, token, compatible, ret, duration_ns));
 
 /**
+ * DOC: FLB events
+ *
+ * luo_flb_preserve, luo_flb_unpreserve, luo_flb_retrieve, luo_flb_finish:
+ * the File-Lifecycle-Bound state @compatible; @files is how many files
+ * depend on it (the one being preserved included; 0 when the last one has
+ * gone); @ret is 0 or the errno; @duration_ns is the time its operation
+ * took.
+ */
+LU_EVENT_CLASS(liveupdate_luo_flb,
+	TP_PROTO(const char *compatible, unsigned long files, int ret, u64 duration_ns),
+	TP_ARGS(compatible, files, ret, duration_ns),
+	TP_STRUCT__entry(
+		__string(compatible, compatible)
+		__field(unsigned long, files)
+		__field(int, ret)
+		__field(u64, duration_ns)
+	),
+	TP_fast_assign(
+		__assign_str(compatible);
+		__entry->files = files;
+		__entry->ret = ret;
+		__entry->duration_ns = duration_ns;
+	),
+	TP_printk("compatible=%s files=%lu ret=%d duration_ns=%llu", __get_str(compatible),
+		  __entry->files, __entry->ret, __entry->duration_ns)
+);
+
+LU_EVENT(liveupdate_luo_flb, luo_flb_preserve,
+	TP_PROTO(const char *compatible, unsigned long files, int ret, u64 duration_ns),
+	TP_ARGS(compatible, files, ret, duration_ns));
+
+LU_EVENT(liveupdate_luo_flb, luo_flb_unpreserve,
+	TP_PROTO(const char *compatible, unsigned long files, int ret, u64 duration_ns),
+	TP_ARGS(compatible, files, ret, duration_ns));
+
+LU_EVENT(liveupdate_luo_flb, luo_flb_retrieve,
+	TP_PROTO(const char *compatible, unsigned long files, int ret, u64 duration_ns),
+	TP_ARGS(compatible, files, ret, duration_ns));
+
+LU_EVENT(liveupdate_luo_flb, luo_flb_finish,
+	TP_PROTO(const char *compatible, unsigned long files, int ret, u64 duration_ns),
+	TP_ARGS(compatible, files, ret, duration_ns));
+
+/**
  * DOC: format events
  *
  * luo_format: at reboot(KEXEC), before anything is frozen, one event per

@@ -83,6 +83,41 @@ struct luo_ser {
  * and adds @hash.
  */
 
+/**
+ * DOC: FLB state ("luo-flb-v1")
+ *
+ * The KHO subtree "LUO-FLB" is one preserved page, &struct
+ * luo_flb_head_ser, naming a kho_block set of &struct luo_flb_ser: one
+ * entry per File-Lifecycle-Bound state (FLB) that files preserved for this
+ * kexec depend on. @compatible is empty when no FLB is handed over.
+ */
+#define LUO_FLB_COMPATIBLE		"luo-flb-v1"
+#define LUO_FLB_KHO_SUBTREE		"LUO-FLB"
+
+/**
+ * struct luo_flb_ser - one FLB handed over
+ * @compatible: the FLB's compatible string, NUL-terminated
+ * @data: its owner's handle on its serialized state (&liveupdate_flb_op_args.data)
+ * @files: how many preserved files depend on it (at least 1)
+ */
+struct luo_flb_ser {
+	char compatible[48];
+	__u64 data;
+	__u64 files;
+} __packed;
+
+/**
+ * struct luo_flb_head_ser - the "LUO-FLB" subtree
+ * @compatible: LUO_FLB_COMPATIBLE, or empty (no FLB handed over)
+ * @flbs: the set of &struct luo_flb_ser
+ * @hash: xxh64 of everything before it, seed 0
+ */
+struct luo_flb_head_ser {
+	char compatible[16];
+	struct kho_block_set_ser flbs;
+	__u64 hash;
+} __packed;
+
 #define LUO_BLACKOUT_COMPATIBLE		"luo-blackout-v3"
 #define LUO_BLACKOUT_KHO_SUBTREE	"LUO-blackout"
 

@@ -39,9 +39,9 @@
 #define CARRY_SEED	"lu_formats.seed"
 
 /* What kernel B reads: every format at its only version, memfd at v3. */
-#define B_FORMATS	"kho 2\nkho-block 2\nluo 2\nluo-blackout 3\nmemfd 3\nluo-test 1\nluo-test-dep 1\n"
+#define B_FORMATS	"kho 2\nkho-block 2\nluo 2\nluo-blackout 3\nluo-flb 1\nmemfd 3\nluo-test 1\nluo-test-dep 1\n"
 /* A next kernel that reads memfd v4 only. */
-#define V4_FORMATS	"kho 2\nkho-block 2\nluo 2\nluo-blackout 3\nmemfd 4\nluo-test 1\nluo-test-dep 1\n"
+#define V4_FORMATS	"kho 2\nkho-block 2\nluo 2\nluo-blackout 3\nluo-flb 1\nmemfd 4\nluo-test 1\nluo-test-dep 1\n"
 
 static void read_attr(const char *path, char *out, size_t len)
 {
@@ -238,8 +238,8 @@ static int next_formats_enomem(void)
 
 static void stage1(int luo)
 {
-	static const char *const names[] = { "kho", "kho-block", "luo", "luo-blackout", "memfd",
-					     "luo-test", "luo-test-dep" };
+	static const char *const names[] = { "kho", "kho-block", "luo", "luo-blackout", "luo-flb",
+					     "memfd", "luo-test", "luo-test-dep" };
 	char path[128];
 	unsigned int i;
 	bool all = true;
@@ -249,7 +249,7 @@ static void stage1(int luo)
 		snprintf(path, sizeof(path), FMT "%s/read_versions", names[i]);
 		all &= !access(path, R_OK);
 	}
-	luo_check(all, "formats/ has kho, kho-block, luo, luo-blackout, memfd, luo-test, luo-test-dep");
+	luo_check(all, "formats/ has kho, kho-block, luo, luo-blackout, luo-flb, memfd, luo-test, luo-test-dep");
 	luo_check(attr_is(MEMFD_FMT "read_versions", "3 4") &&
 		  attr_is(MEMFD_FMT "write_versions", "3 4") &&
 		  attr_is(MEMFD_FMT "default_version", "4"), "A reads and writes memfd 3 4, default 4");
