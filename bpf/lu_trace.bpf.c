@@ -522,6 +522,47 @@ int handle_subtree_remove(struct trace_event_raw_liveupdate_kho_subtree *ctx)
 	return on_subtree(ctx, LU_EV_SUBTREE_REMOVE);
 }
 
+/* FLB events: the FLB's compatible string, its dependent files. */
+static __always_inline int on_flb(struct trace_event_raw_liveupdate_luo_flb *ctx,
+				  unsigned int type)
+{
+	int ret = BPF_CORE_READ(ctx, ret);
+	struct lu_event *e;
+
+	e = count_and_reserve(type, LU_STEP_FLB, ret);
+	if (!e)
+		return 0;
+	e->a = BPF_CORE_READ(ctx, files);
+	e->duration_ns = BPF_CORE_READ(ctx, duration_ns);
+	copy_str(e->name, LU_COMPAT_LEN, ctx, BPF_CORE_READ(ctx, __data_loc_compatible));
+	bpf_ringbuf_submit(e, wakeup_flags());
+	return 0;
+}
+
+SEC("tp/liveupdate/luo_flb_preserve")
+int handle_flb_preserve(struct trace_event_raw_liveupdate_luo_flb *ctx)
+{
+	return on_flb(ctx, LU_EV_FLB_PRESERVE);
+}
+
+SEC("tp/liveupdate/luo_flb_unpreserve")
+int handle_flb_unpreserve(struct trace_event_raw_liveupdate_luo_flb *ctx)
+{
+	return on_flb(ctx, LU_EV_FLB_UNPRESERVE);
+}
+
+SEC("tp/liveupdate/luo_flb_retrieve")
+int handle_flb_retrieve(struct trace_event_raw_liveupdate_luo_flb *ctx)
+{
+	return on_flb(ctx, LU_EV_FLB_RETRIEVE);
+}
+
+SEC("tp/liveupdate/luo_flb_finish")
+int handle_flb_finish(struct trace_event_raw_liveupdate_luo_flb *ctx)
+{
+	return on_flb(ctx, LU_EV_FLB_FINISH);
+}
+
 static __always_inline int on_vmalloc(struct trace_event_raw_liveupdate_kho_vmalloc *ctx,
 				      unsigned int type)
 {

@@ -41,6 +41,7 @@ enum lu_step {
 	LU_STEP_MEMFD_RETRIEVE,
 	LU_STEP_BLOCK,		/* kho_block grow, shrink or restore */
 	LU_STEP_KHO,		/* KHO block, vmalloc or subtree */
+	LU_STEP_FLB,		/* FLB preserve, retrieve */
 	LU_STEP_NR,
 };
 
@@ -72,6 +73,10 @@ enum lu_ev {
 	LU_EV_KHO_UNPRESERVE,
 	LU_EV_KHO_RESTORE,
 	LU_EV_BLACKOUT,
+	LU_EV_FLB_PRESERVE,
+	LU_EV_FLB_UNPRESERVE,
+	LU_EV_FLB_RETRIEVE,
+	LU_EV_FLB_FINISH,
 	LU_EV_NR,
 };
 
@@ -142,7 +147,7 @@ struct lu_err_key {
  * @session_id: the session (0 if none)
  * @token: file token; KHO events: pfn; block events: entry size
  * @duration_ns: kernel-measured duration, 0 if none
- * @a: pages (memfd), files (session, serialize), order (KHO), blocks
+ * @a: pages (memfd), files (session, serialize, FLB), order (KHO), blocks
  * @b: bytes (memfd size, serialized bytes, subtree size), entries
  * @c: folios (memfd), sessions (serialize)
  * @d: holes (memfd)
@@ -150,7 +155,7 @@ struct lu_err_key {
  * @type: enum lu_ev
  * @cpu: the CPU it fired on
  * @pid: the thread that caused it
- * @name: session name, handler compatible or subtree name
+ * @name: session name, handler or FLB compatible, or subtree name
  */
 struct lu_event {
 	__u64 ts_ns;

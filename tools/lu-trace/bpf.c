@@ -58,13 +58,14 @@ static bool btf_has(const struct btf *btf, const char *name)
  * lu_bpf_check - can lu-trace load its programs here?
  * @cmd: the subcommand, for messages
  * @blackout: set to whether the kernel has the luo_blackout event (may be NULL)
+ * @flb: set to whether it has the FLB events (may be NULL)
  *
  * Checks the privileges, the kernel's BTF and the liveupdate events, and
  * explains on stderr what is missing.
  *
  * Return: true if everything is there.
  */
-bool lu_bpf_check(const char *cmd, bool *blackout)
+bool lu_bpf_check(const char *cmd, bool *blackout, bool *flb)
 {
 	struct btf *btf;
 
@@ -93,6 +94,9 @@ bool lu_bpf_check(const char *cmd, bool *blackout)
 	}
 	if (blackout)
 		*blackout = btf_has(btf, "trace_event_raw_luo_blackout");
+	/* A kernel from before FLBs: their events are not attached. */
+	if (flb)
+		*flb = btf_has(btf, "trace_event_raw_liveupdate_luo_flb");
 	btf__free(btf);
 	return true;
 }
@@ -109,10 +113,10 @@ bool lu_bpf_check(const char *cmd, bool *blackout)
 struct lu_trace_bpf *lu_bpf_start(const char *cmd, const struct lu_bpf_opts *o)
 {
 	struct lu_trace_bpf *skel;
-	bool blackout;
+	bool blackout, flb;
 	int err;
 
-	if (!lu_bpf_check(cmd, &blackout))
+	if (!lu_bpf_check(cmd, &blackout, &flb))
 		return NULL;
 	skel = lu_trace_bpf__open();
 	if (!skel) {
@@ -135,6 +139,10 @@ struct lu_trace_bpf *lu_bpf_start(const char *cmd, const struct lu_bpf_opts *o)
 	bpf_program__set_autoload(skel->progs.handle_kho_unpreserve, o->kho_blocks);
 	bpf_program__set_autoload(skel->progs.handle_kho_restore, o->kho_blocks);
 	bpf_program__set_autoload(skel->progs.handle_blackout, blackout);
+	bpf_program__set_autoload(skel->progs.handle_flb_preserve, flb);
+	bpf_program__set_autoload(skel->progs.handle_flb_unpreserve, flb);
+	bpf_program__set_autoload(skel->progs.handle_flb_retrieve, flb);
+	bpf_program__set_autoload(skel->progs.handle_flb_finish, flb);
 
 	err = lu_trace_bpf__load(skel);
 	if (err) {

@@ -98,7 +98,7 @@ struct lu_trace_bpf;
 struct ring_buffer;
 
 /* lu-trace.c */
-bool lu_bpf_check(const char *cmd, bool *blackout);
+bool lu_bpf_check(const char *cmd, bool *blackout, bool *flb);
 struct lu_trace_bpf *lu_bpf_start(const char *cmd, const struct lu_bpf_opts *o);
 void lu_bpf_stop(struct lu_trace_bpf *skel);
 int lu_snapshot_read(struct lu_trace_bpf *skel, struct lu_snapshot *snap);

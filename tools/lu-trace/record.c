@@ -220,7 +220,7 @@ int cmd_record(int argc, char **argv)
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
 		return 1;
 	/* What the kernel and the privileges allow first, then the file. */
-	if (!lu_bpf_check("record", NULL))
+	if (!lu_bpf_check("record", NULL, NULL))
 		return 1;
 	r.f = open_output(a.output, a.truncate);
 	if (!r.f)

@@ -17,7 +17,7 @@
 #include "lu_trace.h"
 
 #define LU_REC_MAGIC		"LUTRACE"	/* 8 bytes with the NUL */
-#define LU_REC_VERSION		1
+#define LU_REC_VERSION		2
 #define LU_REC_BLACKOUT_LEN	2048
 
 /**

@@ -24,7 +24,7 @@ const char *const lu_op_names[LU_OP_NR] = { "preserve", "freeze", "retrieve", "f
 const char *const lu_step_names[LU_STEP_NR] = {
 	"preserve", "unpreserve", "freeze", "unfreeze", "retrieve", "finish", "serialize",
 	"deserialize", "session_create", "session_retrieve", "session_finish", "memfd_preserve",
-	"memfd_retrieve", "kho_block", "kho",
+	"memfd_retrieve", "kho_block", "kho", "flb",
 };
 
 const char *const lu_phase_names[LU_NR_PHASES] = {
@@ -37,7 +37,8 @@ const char *const lu_ev_names[LU_EV_NR] = {
 	"file_finish", "serialize_begin", "serialize_end", "deserialize", "memfd_preserve",
 	"memfd_retrieve", "block_grow", "block_shrink", "block_restore", "subtree_add",
 	"subtree_remove", "vmalloc_preserve", "vmalloc_restore", "kho_preserve",
-	"kho_unpreserve", "kho_restore", "blackout",
+	"kho_unpreserve", "kho_restore", "blackout", "flb_preserve", "flb_unpreserve",
+	"flb_retrieve", "flb_finish",
 };
 
 /* ---------------------------------------------------------------------- */

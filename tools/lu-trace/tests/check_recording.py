@@ -68,7 +68,8 @@ def main():
     check(report["segments"][0]["boot_id"] != report["segments"][1]["boot_id"],
           "the two segments come from different boots")
     check(report["drops"] == 0, "no events lost")
-    sessions = {s["name"]: s for s in report["sessions"]}
+    # app-flb: a session closed before the kexec, for the FLB events.
+    sessions = {s["name"]: s for s in report["sessions"] if s["name"] != "app-flb"}
     check(sorted(sessions) == sorted(expect),
           "report has exactly the sessions %s (%s)" % (sorted(expect), sorted(sessions)))
     for name, e in sorted(expect.items()):
@@ -90,11 +91,16 @@ def main():
                   "%s %s p50 <= p99 <= max" % (name, op))
     ev = report["events"]
     n = len(expect)
-    check(ev.get("session_create") == n and ev.get("session_retrieve") == n and
-          ev.get("session_finish") == n, "%d sessions created, retrieved, finished" % n)
-    check(ev.get("file_preserve") == nfiles and ev.get("memfd_preserve") == nfiles and
+    check(ev.get("session_create") == n + 1 and ev.get("session_retrieve") == n and
+          ev.get("session_finish") == n,
+          "%d sessions created (and app-flb), %d retrieved, finished" % (n, n))
+    check(ev.get("flb_preserve") == 1 and ev.get("flb_unpreserve") == 1 and
+          not ev.get("flb_retrieve") and not ev.get("flb_finish"),
+          "the test FLB preserved and unpreserved once (%s)" %
+          {k: v for k, v in ev.items() if k.startswith("flb_")})
+    check(ev.get("file_preserve") == nfiles + 1 and ev.get("memfd_preserve") == nfiles and
           ev.get("file_retrieve") == nfiles and ev.get("memfd_retrieve") == nfiles,
-          "%d file and memfd preserve and retrieve events" % nfiles)
+          "%d file (and the FLB file) and memfd preserve and retrieve events" % nfiles)
     fz = report["latency"]["freeze"]
     check(report["freeze_source"] == "kernel" and fz["count"] == nfiles == sum(fz["slots"]) and
           fz["max_ns"] <= fz["sum_ns"] and b_freeze_ok(blackout, nfiles),
@@ -129,15 +135,21 @@ def main():
     tracks = {e["tid"]: e["args"]["name"] for e in evs
               if e.get("ph") == "M" and e["name"] == "thread_name"}
     check(sorted(v for v in tracks.values() if v.startswith("session ")) ==
-          sorted("session " + s for s in expect), "a timeline track per session")
+          sorted("session " + s for s in list(expect) + ["app-flb"]),
+          "a timeline track per session")
+    check([e["args"]["name"] for e in evs if e.get("name") == "flb_preserve"] ==
+          ["luo-test-flb-v1"] and
+          all(e["tid"] == 2 for e in evs if e.get("name", "").startswith("flb_")),
+          "the timeline shows the FLB's preserve, on the LUO / KHO track")
     spans = [e for e in evs if e.get("ph") == "X"]
     check(all(e["ts"] >= 0 and e["dur"] >= 0 for e in spans) and
           all(e.get("ts", 0) >= 0 for e in evs), "timestamps are not negative")
     pres = [e for e in spans if e["name"] == "file_preserve"]
     retr = [e for e in spans if e["name"] == "file_retrieve"]
     phases = {e["name"]: e for e in spans if e.get("cat") == "blackout"}
-    check(len(pres) == nfiles and len(retr) == nfiles and len(phases) == 8,
-          "%d preserve and %d retrieve spans, 8 blackout phases" % (len(pres), len(retr)))
+    check(len(pres) == nfiles + 1 and len(retr) == nfiles and len(phases) == 8,
+          "%d preserve (the FLB file's too) and %d retrieve spans, 8 blackout phases" %
+          (len(pres), len(retr)))
     if len(phases) == 8 and pres and retr:
         reboot = phases["freeze"]["ts"]
         check(max(e["ts"] + e["dur"] for e in pres) <= reboot + 1 and

@@ -4,7 +4,9 @@
  * fields the tools rely on, on both sides of a kexec.
  *
  * Stage 1 enables every liveupdate event, preserves a 4 MiB memfd and a
- * test file in session "trace-s", closes a second session (unpreserve),
+ * test file in session "trace-s", closes a second session (unpreserve:
+ * its test file and a file of the test FLB, which is preserved and
+ * unpreserved with it),
  * and tries a kexec whose freeze fails (so the freeze, unfreeze and
  * serialize events are in this kernel's buffer); then it lets the real
  * kexec happen. Stage 2 enables the events, retrieves and finishes the
@@ -36,7 +38,8 @@ static const char * const events[] = {
 	"luo_session_finish", "luo_session_release", "luo_file_preserve", "luo_file_unpreserve",
 	"luo_file_freeze", "luo_file_unfreeze", "luo_file_retrieve", "luo_file_finish",
 	"luo_serialize_begin", "luo_serialize_end", "luo_deserialize", "memfd_preserve",
-	"memfd_retrieve", "luo_format",
+	"memfd_retrieve", "luo_format", "luo_flb_preserve", "luo_flb_unpreserve",
+	"luo_flb_retrieve", "luo_flb_finish",
 };
 
 #define NR_EVENTS	(int)(sizeof(events) / sizeof(events[0]))
@@ -120,11 +123,11 @@ static unsigned long long field(const char *trace, const char *ev, const char *w
 
 static void stage1(void)
 {
-	int luo, s, tmp, mfd, tf, tf2, ret;
+	int luo, s, tmp, mfd, tf, tf2, tf3, ret;
 	unsigned long long id;
 	char *trace, *map;
 
-	ksft_set_plan(19);
+	ksft_set_plan(20);
 	if (lu_kexec_load_next())
 		ksft_exit_fail_msg("loading the next kernel (lu-kexec --load) failed\n");
 	tracing_on();
@@ -141,7 +144,10 @@ static void stage1(void)
 	munmap(map, MEMFD_SIZE);
 	tf = test_file_create(7);
 	tf2 = test_file_create(8);
-	ret = luo_preserve_fd(s, mfd, 1) ?: luo_preserve_fd(s, tf, 2) ?: luo_preserve_fd(tmp, tf2, 3);
+	tf3 = test_file_create(9);
+	ret = tf3 < 0 ? tf3 : test_file_cmd(tf3, "flb");
+	ret = ret ?: luo_preserve_fd(s, mfd, 1) ?: luo_preserve_fd(s, tf, 2) ?:
+	      luo_preserve_fd(tmp, tf2, 3) ?: luo_preserve_fd(tmp, tf3, 4);
 	luo_require(!ret, "memfd and test files preserved (%s)", strerror(-ret));
 	close(tmp);			/* unpreserve */
 	/* A kexec whose freeze fails: cancelled, everything unfrozen. */
@@ -168,6 +174,9 @@ static void stage1(void)
 	luo_check(count(trace, "luo_session_release", "name=trace-closed ") == 1 &&
 		  count(trace, "luo_file_unpreserve", "token=0x3 ") == 1,
 		  "closing a session: luo_session_release and luo_file_unpreserve");
+	luo_check(count(trace, "luo_flb_preserve", "compatible=luo-test-flb-v1 files=1 ret=0") == 1 &&
+		  count(trace, "luo_flb_unpreserve", "compatible=luo-test-flb-v1 files=0 ret=0") == 1,
+		  "the FLB file's session: luo_flb_preserve and luo_flb_unpreserve");
 	luo_check(count(trace, "luo_serialize_begin", "sessions=1 files=2") == 1 &&
 		  count(trace, "luo_serialize_end", "ret=-11") == 1,
 		  "luo_serialize_begin/end of the cancelled kexec (ret=-EAGAIN)");

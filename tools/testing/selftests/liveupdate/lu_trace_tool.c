@@ -8,8 +8,10 @@
  * parseable.
  *
  * Stage 1 starts `lu-trace record`, preserves 7 fully written memfds of
- * known sizes in 3 sessions, stops the recorder, saves `lu-trace kho`, and
- * leaves the sessions for the kexec. It also checks that an unprivileged
+ * known sizes in 3 sessions, preserves a file of the test FLB in a fourth
+ * session ("app-flb") and closes it (the FLB is preserved and unpreserved
+ * with it), stops the recorder, saves `lu-trace kho`, and leaves the
+ * sessions for the kexec. It also checks that an unprivileged
  * user gets the documented error.
  *
  * Stage 2 records again (appending), retrieves every memfd, checks its
@@ -102,10 +104,10 @@ static int session_index(const char *name)
 
 static void stage1(void)
 {
-	int luo, s[NR_SESSIONS], ok = 0;
+	int luo, s[NR_SESSIONS], ok = 0, flb_s, flb_f, ret;
 	pid_t rec;
 
-	ksft_set_plan(15);
+	ksft_set_plan(16);
 	luo_require(mount_disk(), "ext2 disk mounted");
 	check_unprivileged();
 	luo_check(!close(open("/tmp/foreign", O_WRONLY | O_CREAT, 0644)) &&
@@ -142,6 +144,14 @@ static void stage1(void)
 	}
 	luo_require(ok == NR_FILES, "%d memfds preserved in %d sessions (%d)", NR_FILES,
 		    NR_SESSIONS, ok);
+	flb_s = luo_create_session(luo, "app-flb");
+	flb_f = test_file_create(1);
+	ret = flb_s < 0 ? flb_s : flb_f < 0 ? flb_f : test_file_cmd(flb_f, "flb");
+	ret = ret ?: luo_preserve_fd(flb_s, flb_f, 1);
+	luo_check(!ret, "a file of the test FLB preserved in app-flb, then closed (%s)",
+		  luo_strerror(ret));
+	close(flb_f);
+	close(flb_s);
 	write_workload();
 	luo_check(record_stop(rec) == 0, "recorder stopped cleanly");
 	luo_check(file_size(REC) > 0, "recording written (%ld bytes)", file_size(REC));
