@@ -14,7 +14,9 @@
  * still work (the sweep ends with its success, which is checked).
  *
  * Stage 1: CREATE_SESSION; PRESERVE_FD of a test file and of a 4 MiB memfd
- * (half of it holes); then reboot(LINUX_REBOOT_CMD_KEXEC)'s freeze:
+ * (half of it holes); PRESERVE_FD of the first file of the test FLB, in a
+ * session of its own (the FLB is preserved with it: its kho_block entry
+ * and its state page, then the file; the session is closed after); then reboot(LINUX_REBOOT_CMD_KEXEC)'s freeze:
  * FREEZE_NEW pages are written into holes first (so that freezing the
  * memfd preserves new folios, more than its record blocks have room for:
  * the freeze must allocate, and its failures must lose none of them), and
@@ -349,6 +351,22 @@ static void undo_preserve_memfd(void)
 	new_session(1);
 }
 
+static int flb_session_fd = -1, flb_file_fd = -1;
+
+/* The first file of the test FLB: the FLB is preserved with it. */
+static int op_preserve_flb(void)
+{
+	return luo_preserve_fd(flb_session_fd, flb_file_fd, 1);
+}
+
+static void undo_preserve_flb(void)
+{
+	close(flb_session_fd);
+	flb_session_fd = luo_create_session(luo_fd, "sweep-flb");
+	if (flb_session_fd < 0)
+		ksft_exit_fail_msg("the FLB session could not be made again\n");
+}
+
 static long hole_page = 1;	/* the next hole to write before an attempt */
 
 static int op_reboot(void)
@@ -398,6 +416,8 @@ static void stage1(void)
 			       .undo = undo_preserve_test };
 	struct sweep pmemfd = { .name = "preserve_fd(memfd)", .op = op_preserve_memfd,
 				.undo = undo_preserve_memfd };
+	struct sweep pflb = { .name = "preserve_fd(FLB file)", .op = op_preserve_flb,
+			      .undo = undo_preserve_flb };
 	struct sweep rb = { .name = "reboot(KEXEC) freeze", .op = op_reboot,
 			    .undone = reboot_undone, .undo = undo_reboot };
 	struct snapshot before, after;
@@ -405,7 +425,7 @@ static void stage1(void)
 	static char page[4096];
 	bool ok;
 
-	ksft_set_plan(14);
+	ksft_set_plan(16);
 	setup_injection();
 	luo_fd = luo_open_device();
 	luo_require(luo_fd >= 0, "open_device (%s)", luo_strerror(luo_fd));
@@ -429,6 +449,14 @@ static void stage1(void)
 	luo_check(kho_unwound(&pmemfd) > 0,
 		  "failures inside the KHO preserve calls reached and unwound (%d)",
 		  kho_unwound(&pmemfd));
+	flb_session_fd = luo_create_session(luo_fd, "sweep-flb");
+	flb_file_fd = test_file_create(5);
+	luo_require(flb_session_fd >= 0 && flb_file_fd >= 0 && !test_file_cmd(flb_file_fd, "flb"),
+		    "a session and a file of the test FLB");
+	sweep(&pflb);
+	report(&pflb);
+	close(flb_session_fd);
+	close(flb_file_fd);
 	/* Files freeze in preserve order: this one last, after the memfd. */
 	fail_file = test_file_create(9);
 	luo_require(fail_file >= 0 && !test_file_cmd(fail_file, "fail-freeze") &&
