@@ -484,25 +484,20 @@ static ssize_t next_formats_show(struct kobject *kobj, struct kobj_attribute *at
 }
 
 /*
- * "NAME V,V,...\n" lines, one per format the next kernel reads; a format
- * this kernel has and the text does not name is one it reads nothing of.
- * Names this kernel does not have are ignored. An empty text forgets the
- * next kernel.
+ * Parse next_formats text (modified in place): "NAME V,V,...\n" lines, one
+ * per format the next kernel reads, versions separated by commas, spaces
+ * or tabs; @reads gets, per format of this kernel, the versions named for
+ * it (a name twice: the union), and @any whether any line was not blank.
+ * Names this kernel does not have are ignored. A version that is not a
+ * decimal number from 1 to LIVEUPDATE_VERSION_MAX is -EINVAL.
  */
-static ssize_t next_formats_store(struct kobject *kobj, struct kobj_attribute *attr,
-				  const char *buf, size_t len)
+static int lu_next_formats_parse(char *text, u64 reads[LU_FORMATS_MAX], bool *any)
 {
-	u64 reads[LU_FORMATS_MAX] = {};
-	char *text, *line, *p, *word;
-	bool any = false;
-	unsigned int i, v;
-	int err = 0;
+	char *line, *p = text, *word;
+	unsigned int v;
 
-	text = kmemdup_nul(buf, len, GFP_KERNEL);
-	if (!text)
-		return -ENOMEM;
-	p = text;
-	while ((line = strsep(&p, "\n")) && !err) {
+	*any = false;
+	while ((line = strsep(&p, "\n"))) {
 		struct lu_format *f;
 		char *name;
 		u64 set = 0;
@@ -510,21 +505,40 @@ static ssize_t next_formats_store(struct kobject *kobj, struct kobj_attribute *a
 		line = strim(line);
 		if (!*line)
 			continue;
-		any = true;
+		*any = true;
 		name = strsep(&line, " \t");
 		while (line && (word = strsep(&line, ", \t"))) {
 			if (!*word)
 				continue;
-			if (kstrtouint(word, 10, &v) || !v || v > LIVEUPDATE_VERSION_MAX) {
-				err = -EINVAL;
-				break;
-			}
+			if (kstrtouint(word, 10, &v) || !v || v > LIVEUPDATE_VERSION_MAX)
+				return -EINVAL;
 			set |= BIT_ULL(v);
 		}
 		f = lu_format_named(name, strlen(name));
 		if (f)
 			reads[f - lu_formats] |= set;
 	}
+	return 0;
+}
+
+/*
+ * What the next kernel reads (lu_next_formats_parse()); a format this
+ * kernel has and the text does not name is one it reads nothing of. An
+ * empty text forgets the next kernel.
+ */
+static ssize_t next_formats_store(struct kobject *kobj, struct kobj_attribute *attr,
+				  const char *buf, size_t len)
+{
+	u64 reads[LU_FORMATS_MAX] = {};
+	bool any;
+	unsigned int i;
+	char *text;
+	int err;
+
+	text = kmemdup_nul(buf, len, GFP_KERNEL);
+	if (!text)
+		return -ENOMEM;
+	err = lu_next_formats_parse(text, reads, &any);
 	kfree(text);
 	if (err)
 		return err;
@@ -572,3 +586,7 @@ int __init luo_formats_sysfs_init(struct kobject *parent)
 	}
 	return 0;
 }
+
+#ifdef CONFIG_LIVEUPDATE_KUNIT_TEST
+#include "luo_format_test.c"
+#endif
