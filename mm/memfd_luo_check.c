@@ -136,6 +136,7 @@ static int memfd_luo_check_extents(const struct memfd_luo_ser *ser,
 				   memfd_luo_claim_fn claim, void *arg)
 {
 	u64 pages = DIV_ROUND_UP(ser->size, PAGE_SIZE), seen = 0, end = 0, k;
+	u64 ram = get_num_physpages(), walked = 0;
 	const struct memfd_luo_extent_ser *ext;
 	struct memfd_luo_folio_ser rec;
 	struct kho_block_reader r;
@@ -149,6 +150,17 @@ static int memfd_luo_check_extents(const struct memfd_luo_ser *ser,
 			continue;
 		}
 		for (k = 0; k < ext->nr; k++) {
+			/*
+			 * Runs of a description that is wrong (its folio
+			 * count unchecked) can name 2^32 folios each: no
+			 * more than this machine's memory is real, and the
+			 * walk must not spin through the rest.
+			 */
+			if (walked >= ram) {
+				err = -EINVAL;
+				break;
+			}
+			walked += 1ULL << rec.order;
 			if (claim(&rec, arg))
 				err = -EINVAL;
 			rec.pfn += 1ULL << rec.order;

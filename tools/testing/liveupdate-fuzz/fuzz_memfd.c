@@ -19,8 +19,10 @@
  * its kernel, and not claimed before. What must hold: every record given
  * to the callback is valid (order, index in the file and after the
  * previous folio, alignment, page frame, flags), no more of them than the
- * description's @nr_folios (the array they are stored in), and every block
- * is given back.
+ * description's @nr_folios (the array they are stored in), not more
+ * memory than the machine has pages (a wrong description's runs could
+ * name 2^32 folios each: the walk must not spin), and every block is given
+ * back.
  */
 
 #include <linux/kho_block.h>
@@ -45,6 +47,7 @@ struct memfd_in {
 	void **folios;		/* the kernel's in->folios, @nr_folios of them */
 	u64 nr;			/* claimed so far */
 	u64 end;		/* page after the last folio claimed */
+	u64 walked;		/* pages of every folio given to the claim */
 	bool discard;
 };
 
@@ -76,6 +79,11 @@ static int claim(const struct memfd_luo_folio_ser *rec, void *arg)
 		fz_bug("record %llu claimed, but the description has %llu folios", m->nr,
 		       (u64)m->ser->nr_folios);
 	n = 1ULL << rec->order;
+	/* The walk stops at this machine's memory: a wrong description cannot spin it. */
+	m->walked += n;
+	if (m->walked > fm_ram_pages() + (1ULL << MAX_PAGE_ORDER))
+		fz_bug("%llu pages of folios walked, on a machine of %lu pages", m->walked,
+		       fm_ram_pages());
 	if (!pfn_valid(rec->pfn) || !fm_ram(PFN_PHYS(rec->pfn), n << PAGE_SHIFT, NULL) ||
 	    (PFN_PHYS(rec->pfn) < fm_kernel_start + fm_kernel_size &&
 	     fm_kernel_start < PFN_PHYS(rec->pfn + n)))

@@ -28,6 +28,10 @@ struct lu_trace_bpf {
 		struct bpf_program *handle_kho_unpreserve;
 		struct bpf_program *handle_kho_restore;
 		struct bpf_program *handle_blackout;
+		struct bpf_program *handle_flb_preserve;
+		struct bpf_program *handle_flb_unpreserve;
+		struct bpf_program *handle_flb_retrieve;
+		struct bpf_program *handle_flb_finish;
 	} progs;
 	struct {
 		__u64 targ_session_id;
