@@ -2,7 +2,7 @@
 /*
  * Copyright (C) 2026 The Live Update for Linux 6.12 authors
  *
- * Fuzz target: lu-trace's recording reader (tools/lu-trace/record.c), the
+ * Fuzz target: lu-trace's recording reader (tools/lu-trace/recording.c), the
  * way its users run it: "lu-trace report" (text with histograms, JSON) and
  * "lu-trace timeline" on one recording file.
  *
