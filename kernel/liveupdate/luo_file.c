@@ -151,6 +151,24 @@ static void luo_args(struct liveupdate_file_op_args *args, struct luo_file *f,
 	};
 }
 
+/* The first handler that takes @file, or NULL. */
+static struct liveupdate_file_handler *luo_handler_for(struct file *file)
+{
+	struct liveupdate_file_handler *fh;
+
+	lockdep_assert_held(&luo_state.lock);
+	list_for_each_entry(fh, &luo_state.handlers, list)
+		if (fh->ops->can_preserve(fh, file))
+			return fh;
+	return NULL;
+}
+
+/* A file's identity: unique among preserved files (luo_state.files). */
+static unsigned long luo_file_id(struct liveupdate_file_handler *fh, struct file *file)
+{
+	return fh->ops->get_id ? fh->ops->get_id(file) : (unsigned long)file;
+}
+
 /**
  * luo_file_preserve - LIVEUPDATE_SESSION_PRESERVE_FD
  * @s: an outgoing session
@@ -177,11 +195,9 @@ int luo_file_preserve(struct liveupdate_session *s, int fd, u64 token)
 	if (!file)
 		return -EBADF;
 	err = -ENOENT;
-	list_for_each_entry(fh, &luo_state.handlers, list)
-		if (fh->ops->can_preserve(fh, file))
-			goto found;
-	goto err_fput;
-found:
+	fh = luo_handler_for(file);
+	if (!fh)
+		goto err_fput;
 	err = -ENODEV;
 	if (!try_module_get(fh->ops->owner))
 		goto err_fput;
@@ -192,7 +208,7 @@ found:
 	f->fh = fh;
 	f->file = file;
 	f->token = token;
-	f->id = fh->ops->get_id ? fh->ops->get_id(file) : (unsigned long)file;
+	f->id = luo_file_id(fh, file);
 	err = xa_insert(&luo_state.files, f->id, f, GFP_KERNEL);	/* -EBUSY if taken */
 	if (err)
 		goto err_free;
@@ -503,17 +519,12 @@ int liveupdate_get_token_outgoing(struct liveupdate_session *s, struct file *fil
 	lockdep_assert_held(&luo_state.lock);
 	if (!s || s->incoming || !file)
 		return -EINVAL;
-	list_for_each_entry(fh, &luo_state.handlers, list) {
-		if (!fh->ops->can_preserve(fh, file))
-			continue;
-		f = xa_load(&luo_state.files,
-			    fh->ops->get_id ? fh->ops->get_id(file) : (unsigned long)file);
-		if (!f || xa_load(&s->tokens, f->token) != f)
-			return -ENOENT;
-		*tokenp = f->token;
-		return 0;
-	}
-	return -ENOENT;
+	fh = luo_handler_for(file);
+	f = fh ? xa_load(&luo_state.files, luo_file_id(fh, file)) : NULL;
+	if (!f || xa_load(&s->tokens, f->token) != f)
+		return -ENOENT;
+	*tokenp = f->token;
+	return 0;
 }
 EXPORT_SYMBOL_GPL(liveupdate_get_token_outgoing);
 

@@ -101,17 +101,6 @@ static struct luo_flb_link *luo_flb_link_of(struct liveupdate_file_handler *fh,
 	return NULL;
 }
 
-static bool luo_handler_registered(struct liveupdate_file_handler *fh)
-{
-	struct liveupdate_file_handler *h;
-
-	lockdep_assert_held(&luo_state.lock);
-	list_for_each_entry(h, &luo_state.handlers, list)
-		if (h == fh)
-			return true;
-	return false;
-}
-
 /* No session anywhere: registrations may change. */
 static bool luo_quiescent(void)
 {
@@ -142,7 +131,8 @@ int liveupdate_register_flb(struct liveupdate_file_handler *fh, struct liveupdat
 	    strnlen(flb->compatible, LIVEUPDATE_FLB_COMPAT_LENGTH) == LIVEUPDATE_FLB_COMPAT_LENGTH)
 		return -EINVAL;
 	guard(mutex)(&luo_state.lock);
-	if (!luo_handler_registered(fh))
+	/* Compatible strings are unique among registered handlers. */
+	if (luo_handler_find(fh->compatible) != fh)
 		return -EINVAL;
 	if (!luo_quiescent())
 		return -EBUSY;

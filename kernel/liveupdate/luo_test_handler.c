@@ -123,6 +123,16 @@ static u64 luo_test_shown(struct luo_test_file *t)
 	return READ_ONCE(d->value);
 }
 
+/* Depend on @dep (holding its reference), or on @token when @dep is NULL. */
+static void luo_test_set_dep(struct luo_test_file *t, struct file *dep, u64 token)
+{
+	if (t->dep)
+		fput(t->dep);
+	t->dep = dep;
+	t->dep_token = token;
+	t->has_dep = true;
+}
+
 /* "depend FD": a dependency on another file, not on itself or a dependent. */
 static int luo_test_depend(struct file *file, struct luo_test_file *t, const char *arg)
 {
@@ -139,10 +149,7 @@ static int luo_test_depend(struct file *file, struct luo_test_file *t, const cha
 		fput(dep);
 		return -ELOOP;
 	}
-	if (t->dep)
-		fput(t->dep);
-	t->dep = dep;
-	t->has_dep = true;
+	luo_test_set_dep(t, dep, 0);
 	return 0;
 }
 
@@ -180,11 +187,7 @@ static ssize_t luo_test_write(struct file *file, const char __user *buf, size_t 
 	} else if (!strncmp(cmd, "depend-token ", 13)) {
 		if (kstrtou64(cmd + 13, 10, &value))
 			return -EINVAL;
-		if (t->dep)
-			fput(t->dep);
-		t->dep = NULL;
-		t->dep_token = value;
-		t->has_dep = true;
+		luo_test_set_dep(t, NULL, value);
 	} else if (!strcmp(cmd, "flb")) {
 		t->flb = true;
 	} else if (!strncmp(cmd, "flb-value ", 10)) {
