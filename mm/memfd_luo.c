@@ -425,7 +425,8 @@ static int memfd_luo_write_folios(struct memfd_luo *ml, struct kho_block_writer 
 
 /*
  * "memfd-v4": a record a run of folios of one order, contiguous in the file
- * and in memory. The set was grown for a record a folio: it has room.
+ * and in memory. The set was grown for a record a folio: it has room, and
+ * the freeze frees the blocks it did not fill.
  */
 static int memfd_luo_write_extents(struct memfd_luo *ml, struct kho_block_writer *w)
 {
@@ -459,11 +460,14 @@ static int memfd_luo_write_extents(struct memfd_luo *ml, struct kho_block_writer
 /*
  * A failed or cancelled freeze: the folios it preserved (written into holes
  * since the last scan) are given back, and the file takes new folios
- * again. The next freeze scans for them again.
+ * again. The next freeze scans for them again. The record set is grown
+ * back to a record a folio, which the freeze may have trimmed; if that
+ * fails now, the next freeze grows it or fails.
  */
 static void memfd_luo_thaw(struct memfd_luo *ml, struct inode *inode)
 {
 	memfd_luo_scan_end(ml, false);
+	kho_block_set_grow(&ml->records, ml->nr_folios);
 	shmem_freeze_folios(inode, false);
 }
 
@@ -483,11 +487,20 @@ static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
 		if (err)
 			goto err_thaw;
 	}
+	/* Room for a record a folio: allocates only after a trimmed, cancelled freeze. */
+	err = kho_block_set_grow(&ml->records, ml->nr_folios);
+	if (err)
+		goto err_thaw;
 	kho_block_writer_init(&w, &ml->records, &ml->ser->folios);
 	err = args->version == MEMFD_LUO_V_EXTENTS ? memfd_luo_write_extents(ml, &w) :
 	      memfd_luo_write_folios(ml, &w);
 	if (WARN_ON_ONCE(err))
 		goto err_thaw;
+	/*
+	 * Blocks past the last record would stay preserved outside the chain,
+	 * and the next kernel would keep them reserved for good.
+	 */
+	kho_block_set_shrink(&ml->records, ml->ser->folios.count);
 	ml->ser->pos = args->file->f_pos;
 	ml->ser->size = i_size_read(inode);
 	ml->ser->seals = SHMEM_I(inode)->seals;

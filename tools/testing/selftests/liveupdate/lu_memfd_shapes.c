@@ -19,7 +19,8 @@
  * Stage 2 retrieves each and checks size, position, mode, seals, st_blocks
  * of the sparse file, every byte up to the size, and that reading at EOF
  * returns nothing; fchmod() of the F_SEAL_EXEC memfd's exec bits is still
- * refused (EPERM).
+ * refused (EPERM). After the finish, KHO holds no page nobody restored:
+ * every block of every record set was in its chain and was claimed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -40,6 +41,7 @@
 #define PAGE_SZ		4096L
 #define THP_SZ		(2L << 20)
 #define THP_KNOB	"/sys/kernel/mm/transparent_hugepage/shmem_enabled"
+#define KHO_IN_STATUS	"/sys/kernel/debug/kho/in/status"
 
 #ifndef MFD_NOEXEC_SEAL
 #define MFD_NOEXEC_SEAL	0x0008U
@@ -276,9 +278,10 @@ static void stage1(void)
 static void stage2(void)
 {
 	char *buf = malloc(1L << 20), *want = malloc(1L << 20), carry[8];
+	long long unrestored;
 	int luo, s, fd, ret, i;
 
-	ksft_set_plan(NR_SHAPES * 2 + 9);
+	ksft_set_plan(NR_SHAPES * 2 + 10);
 	luo_require(buf && want, "buffers");
 	luo_require(lu_carry_get(CARRY_READY, carry, sizeof(carry)), "stage 1 completed");
 	luo = luo_open_device();
@@ -338,6 +341,9 @@ static void stage2(void)
 	luo_check(!ret, "finish (%s)", luo_strerror(ret));
 	close(s);
 	close(luo);
+	unrestored = lu_stat_value(KHO_IN_STATUS, "unrestored_pages");
+	luo_check(unrestored == 0, "no preserved page left unrestored after the finish (%lld)",
+		  unrestored);
 	free(buf);
 	free(want);
 	ksft_finished();
