@@ -2,8 +2,10 @@
 /*
  * Copyright (C) 2026 The Live Update for Linux 6.12 authors
  *
- * lu-trace export: the live update metrics for Prometheus. The rendering
- * is a pure function of its input, so that tests can feed it made-up data.
+ * lu-trace export: the live update metrics for Prometheus. metrics.c
+ * renders them (a pure function of its input, so that tests can feed it
+ * made-up data), http.c serves them, export.c is the command that reads
+ * the kernel and runs the two.
  */
 #ifndef __LU_TRACE_EXPORT_H
 #define __LU_TRACE_EXPORT_H
@@ -13,22 +15,7 @@
 #include <linux/types.h>
 
 #include "lu-trace.h"
-
-#define LU_EXPORT_KHO_DIR	"/sys/kernel/debug/kho/out"
-
-/**
- * struct lu_export_kho - what KHO will hand to the next kernel (debugfs)
- * @has_preserved: @preserved_bytes was read
- * @has_scratch: @scratch_bytes was read
- * @preserved_bytes: memory preserved ("bytes" of kho/out/preserved)
- * @scratch_bytes: the sizes of the kho/out/scratch areas, summed
- */
-struct lu_export_kho {
-	bool has_preserved;
-	bool has_scratch;
-	__u64 preserved_bytes;
-	__u64 scratch_bytes;
-};
+#include "kho.h"
 
 #define LU_EXPORT_FORMATS_DIR	"/sys/kernel/liveupdate/formats"
 #define LU_EXPORT_FORMATS_MAX	32
@@ -61,7 +48,7 @@ struct lu_export_format {
 struct lu_export_input {
 	const struct lu_snapshot *snap;
 	const struct lu_blackout *blackout;
-	struct lu_export_kho kho;
+	struct lu_kho_out kho;
 	const struct lu_export_format *formats;
 	unsigned int nr_formats;
 	const char *release;
@@ -94,13 +81,40 @@ int lu_export_render(FILE *f, const struct lu_export_input *in, bool openmetrics
 unsigned int lu_export_formats_read(const char *dir, struct lu_export_format *formats);
 
 /**
- * lu_export_kho_read - read the KHO memory from debugfs
- * @dir: the kho/out directory (LU_EXPORT_KHO_DIR)
- * @kho: the result; what cannot be read is left out (has_* false)
- *
- * Return: 0 if both files were read, else -ENOENT, -EACCES, -EINVAL...
+ * struct lu_http_handler - what lu_http_serve() answers GET /metrics with
+ * @render: writes the metrics to @f, OpenMetrics if @om, else the 0.0.4
+ *	    text format; returns 0 or a negative errno (answered with a 500)
+ * @ctx: passed to @render
  */
-int lu_export_kho_read(const char *dir, struct lu_export_kho *kho);
+struct lu_http_handler {
+	int (*render)(void *ctx, FILE *f, bool om);
+	void *ctx;
+};
+
+/**
+ * lu_http_listen - open the listening socket
+ * @addr: a numeric IPv4 or IPv6 address (brackets allowed), or "localhost";
+ *	  no name service in a static binary
+ * @port: the port, decimal
+ * @where: "host:port" or "[host]:port" for messages
+ * @wlen: room in @where
+ *
+ * Return: the non-blocking socket, or -1 (reported on stderr).
+ */
+int lu_http_listen(const char *addr, const char *port, char *where, size_t wlen);
+
+/**
+ * lu_http_serve - answer HTTP requests until SIGINT or SIGTERM
+ * @lfd: from lu_http_listen()
+ * @h: the metrics
+ *
+ * One thread, up to 16 clients reading their request at once (so a slow
+ * one does not hold the scrapes up); each answer is written in one go and
+ * the connection closed.
+ *
+ * Return: 0, or a negative errno if poll() failed.
+ */
+int lu_http_serve(int lfd, const struct lu_http_handler *h);
 
 /* "lu-trace export [OPTIONS]": argv[0] is "lu-trace export". */
 int cmd_export(int argc, char **argv);

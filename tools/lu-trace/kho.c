@@ -92,11 +92,19 @@ struct kho_env {
 
 static unsigned long long kho_page_size;
 
+/* For lu_kho_out_read(): no messages, and the first error as an errno. */
+static bool kho_quiet;
+static int kho_first_err;
+
 __attribute__((format(printf, 1, 2)))
 static int kho_err(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (!kho_first_err)
+		kho_first_err = EINVAL;
+	if (kho_quiet)
+		return -1;
 	fputs("lu-trace kho: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -110,6 +118,8 @@ static int kho_errno(const char *path)
 {
 	int err = errno;
 
+	if (!kho_first_err)
+		kho_first_err = err ? err : EIO;
 	if (err == EACCES || err == EPERM)
 		return kho_err("%s: %s: must be run as root", path, strerror(err));
 	return kho_err("%s: %s", path, strerror(err));
@@ -651,6 +661,42 @@ static int kho_load_counts(struct kho_view *v)
 out:
 	free(buf);
 	return ret;
+}
+
+int lu_kho_out_read(const char *dir, struct lu_kho_out *out)
+{
+	struct kho_view v = { .in = false };
+	long ps = sysconf(_SC_PAGESIZE);
+	int err = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (strlen(dir) >= sizeof(v.path))
+		return -ENAMETOOLONG;
+	if (!kho_page_size)
+		kho_page_size = ps > 0 ? ps : 4096;
+	strcpy(v.path, dir);
+	v.scratch = calloc(KHO_SCRATCH_MAX, sizeof(*v.scratch));
+	if (!v.scratch)
+		return -ENOMEM;
+	kho_quiet = true;
+	kho_first_err = 0;
+	if (!kho_load_counts(&v)) {
+		out->has_preserved = true;
+		out->preserved_bytes = v.bytes;
+	} else {
+		err = -kho_first_err;
+	}
+	kho_first_err = 0;
+	if (!kho_load_scratch(&v)) {
+		out->has_scratch = true;
+		out->scratch_bytes = v.scratch_bytes;
+	} else if (!err) {
+		err = -kho_first_err;
+	}
+	kho_first_err = 0;
+	kho_quiet = false;
+	free(v.scratch);
+	return err;
 }
 
 /* ---------------------------------------------------------------------- */

@@ -3,18 +3,18 @@
 #
 # Tests of "lu-trace export" without a live update kernel.
 #
-# Builds export.c with a test main (tests/export/main.c) and stand-ins for
-# the BPF and blackout readers (tests/export/stubs.c) serving made-up
-# kernels; the name tables and lu_errno_name() are copied from the real
-# lu-trace.c and blackout.c. Then checks the rendering (histogram buckets,
+# Builds the exporter (export.c, metrics.c, http.c, kho.c's reader and
+# util.c's name tables, as they are) with a test main (tests/export/main.c)
+# and stand-ins for the BPF and blackout readers (tests/export/stubs.c)
+# serving made-up kernels. Then checks the rendering (histogram buckets,
 # session bounding, escaping, blackout series, the OpenMetrics structure,
 # promtool on the 0.0.4 text), the command (errors, --once, the atomic
-# textfile), the HTTP server, a few deliberately broken variants of export.c
+# textfile), the HTTP server, a few deliberately broken variants of metrics.c
 # (the checks must catch them) and, if the prometheus binary is there, a
 # real Prometheus scraping the server with the rules of dashboards/.
 #
 #   tools/lu-trace/tests/export_test.sh
-#   EXPORT_C=/path/to/other/export.c tools/lu-trace/tests/export_test.sh
+#   METRICS_C=/path/to/other/metrics.c tools/lu-trace/tests/export_test.sh
 #
 # Needs gcc, python3 and promtool; curl for the IPv6 case. Run as root for
 # the permission case (it is skipped otherwise). Prints "ok N - desc" or
@@ -25,7 +25,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(dirname "$here")
 repo=$(cd "$src/../.." && pwd)
-EXPORT_C=${EXPORT_C:-$src/export.c}
+METRICS_C=${METRICS_C:-$src/metrics.c}
 CC=${CC:-gcc}
 CFLAGS=(-g -O2 -Wall -Wextra -Wno-unused-parameter -Wmissing-field-initializers -Werror
 	-Werror=undef)
@@ -152,22 +152,22 @@ forget()
 
 version=$(sed -n 's/^#define LU_TRACE_VERSION[[:space:]]*"\(.*\)"$/\1/p' "$src/lu-trace.h")
 
-# build OUT EXPORT_C [CFLAGS...]
+# build OUT METRICS_C [CFLAGS...]
 build()
 {
-	"$CC" "${CFLAGS[@]}" "${@:3}" "${INCLUDES[@]}" "$2" "$here/export/stubs.c" \
-		"$here/export/main.c" "$src/util.c" -o "$1"
+	"$CC" "${CFLAGS[@]}" "${@:3}" "${INCLUDES[@]}" "$2" "$src/export.c" "$src/http.c" \
+		"$src/kho.c" "$here/export/stubs.c" "$here/export/main.c" "$src/util.c" -lfdt -o "$1"
 }
 
-if out=$(build "$tmp/export-test" "$EXPORT_C" 2>&1); then
-	ok "export.c builds with -Wall -Wextra -Werror"
+if out=$(build "$tmp/export-test" "$METRICS_C" 2>&1); then
+	ok "the exporter builds with -Wall -Wextra -Werror"
 else
-	not_ok "export.c builds with -Wall -Wextra -Werror" "$out"
+	not_ok "the exporter builds with -Wall -Wextra -Werror" "$out"
 	tap_end
 	exit 1
 fi
 bin=$tmp/export-test
-if build "$tmp/export-asan" "$EXPORT_C" -fsanitize=address,undefined \
+if build "$tmp/export-asan" "$METRICS_C" -fsanitize=address,undefined \
 	-fno-sanitize-recover=all >/dev/null 2>&1 &&
    ASAN_OPTIONS=detect_leaks=1 "$tmp/export-asan" render full om 16 >/dev/null 2>&1; then
 	bin=$tmp/export-asan	# every case below then also runs under ASan and UBSan
@@ -275,16 +275,16 @@ else
 	fails "the histogram check fails: a sample in the wrong bucket" hist "$tmp/mutant.om" om
 fi
 
-# Broken variants of export.c: the checks above must catch each.
-# mutant DESC SED-EXPR SCENARIO CHECK [ARGS...]: export.c edited by SED-EXPR
+# Broken variants of metrics.c: the checks above must catch each.
+# mutant DESC SED-EXPR SCENARIO CHECK [ARGS...]: metrics.c edited by SED-EXPR
 # renders SCENARIO (OpenMetrics), and "check.py CHECK FILE om ARGS" must fail.
 mutant()
 {
 	local desc=$1 expr=$2 scenario=$3 cmd=$4 out
 
 	shift 4
-	sed "$expr" "$EXPORT_C" >"$tmp/mutant.c"
-	if cmp -s "$EXPORT_C" "$tmp/mutant.c"; then
+	sed "$expr" "$METRICS_C" >"$tmp/mutant.c"
+	if cmp -s "$METRICS_C" "$tmp/mutant.c"; then
 		not_ok "$desc" "the sed expression '$expr' changed nothing"
 	elif ! out=$(build "$tmp/mutant" "$tmp/mutant.c" 2>&1); then
 		not_ok "$desc" "the mutant does not build: $out"

@@ -2,23 +2,24 @@
 /*
  * Copyright (C) 2026 The Live Update for Linux 6.12 authors
  *
- * Fuzz target: what lu-trace's exporter (tools/lu-trace/export.c) reads:
- * the KHO debugfs files (lu_export_kho_read()), the blackout file
+ * Fuzz target: what lu-trace's exporter reads: the KHO debugfs files
+ * (lu_kho_out_read(), tools/lu-trace/kho.c), the blackout file
  * (lu_blackout_parse(), tools/lu-trace/blackout.c) and HTTP requests (the
- * request line and the Accept header, through http_read() on a socket);
- * and the rendering of what they gave, in both formats.
+ * request line and the Accept header, through http_read() on a socket,
+ * tools/lu-trace/http.c); and the rendering of what they gave, in both
+ * formats (metrics.c), also as the answers to those requests.
  *
- * export.c is included here, unchanged, because its HTTP reader is static.
- * The BPF snapshot (lu_snapshot_read(), linked with --wrap) comes from the
- * input too: struct lu_session records, names NUL-terminated as the BPF
- * programs write them.
+ * http.c is included here, unchanged, because its request reader is
+ * static. The BPF snapshot (lu_snapshot_read(), linked with --wrap) comes
+ * from the input too: struct lu_session records, names NUL-terminated as
+ * the BPF programs write them.
  *
  * Input: regions "preserved" and "scratch" (kho/out files), "blackout"
  * (the sysfs file's text), "sessions" (struct lu_session, back to back),
  * "http" (a request). What must hold: no crash and no sanitizer report.
  */
 
-#include "../../lu-trace/export.c"
+#include "../../lu-trace/http.c"
 
 #include <signal.h>
 #include <sys/socket.h>
@@ -74,10 +75,15 @@ static void put_file(const char *name, const struct fz_rec *r)
 	close(fd);
 }
 
-/* A client sends @r and closes; the exporter reads, answers, closes. */
-static void http(const struct fz_rec *r)
+static int fz_render(void *ctx, FILE *f, bool om)
 {
-	struct exporter x = { .max_sessions = 4 };
+	return lu_export_render(f, ctx, om);
+}
+
+/* A client sends @r and closes; the exporter reads, answers, closes. */
+static void http(const struct fz_rec *r, struct lu_export_input *ei)
+{
+	const struct lu_http_handler h = { .render = fz_render, .ctx = ei };
 	static struct http_conn c;
 	int sv[2];
 
@@ -89,7 +95,7 @@ static void http(const struct fz_rec *r)
 	c.fd = sv[0];
 	c.len = 0;
 	for (int i = 0; i < 8 && c.fd >= 0; i++)
-		http_read(&x, &c);
+		http_read(&h, &c);
 	if (c.fd >= 0)
 		close(c.fd);
 }
@@ -106,7 +112,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fz_input_parse(&in, data, size);
 	put_file("preserved", fz_next(&in, "preserved", NULL));
 	put_file("scratch", fz_next(&in, "scratch", NULL));
-	lu_export_kho_read(dir, &ei.kho);
+	lu_kho_out_read(dir, &ei.kho);
 
 	r = fz_next(&in, "blackout", NULL);
 	if (r) {
@@ -131,10 +137,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ei.snap = &snap;
 	lu_export_render(null, &ei, false);
 	lu_export_render(null, &ei, true);
-	lu_snapshot_free(&snap);
-
 	for (r = NULL; (r = fz_next(&in, "http", r));)
-		http(r);
+		http(r, &ei);
+	lu_snapshot_free(&snap);
 	free(fz_sessions);
 	fflush(null);
 	return 0;

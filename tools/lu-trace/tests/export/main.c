@@ -10,7 +10,7 @@
  *   export-test run SCENARIO [lu-trace export options]
  *	cmd_export() itself, the stand-ins of stubs.c serving the scenario
  *   export-test kho DIR
- *	lu_export_kho_read(DIR): "preserved=HAS:BYTES scratch=HAS:BYTES rc=RC"
+ *	lu_kho_out_read(DIR): "preserved=HAS:BYTES scratch=HAS:BYTES rc=RC"
  *
  * Scenarios: full, hist, sessions20, cold, restoring, dropped, noblackout,
  * badblackout. check.py knows what each one must give.
@@ -327,8 +327,8 @@ int main(int argc, char **argv)
 		return cmd_export(argc - 2, argv + 2);
 	}
 	if (argc == 3 && !strcmp(argv[1], "kho")) {
-		struct lu_export_kho k;
-		int rc = lu_export_kho_read(argv[2], &k);
+		struct lu_kho_out k;
+		int rc = lu_kho_out_read(argv[2], &k);
 
 		printf("preserved=%d:%llu scratch=%d:%llu rc=%d\n", k.has_preserved,
 		       (unsigned long long)k.preserved_bytes, k.has_scratch,
