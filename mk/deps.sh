@@ -20,6 +20,7 @@ PACKAGES=(
 	qemu-system-x86 busybox-static ccache
 	sparse				# make check: sparse on the new kernel code
 	e2fsprogs python3		# lu-trace tests: the guest's ext2 disk, checks
+	python3-prometheus-client	# lu-trace export tests: its OpenMetrics parser
 	prometheus curl xxd		# dashboards/ rules, lu-trace export against Prometheus (xxd: its tests)
 	strace				# make check records every execve for the deps audit
 	memcached			# lu-keep: a real service kept across a live update
