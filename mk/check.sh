@@ -92,6 +92,10 @@ chain() {
 
 suite() {
 	vstep host-selftests "$LU_ROOT/mk/selftest.sh"
+	# The selftests as a kselftest target of the kernel tree: built and
+	# installed by kselftest's own Makefile, with only the one-boot uAPI
+	# test in its list, and a config the kernel built here satisfies.
+	[ -z "$VARIANT" ] && vstep kselftest-target kselftest_step
 	vstep lint "$LU_ROOT/mk/lint.sh"
 	vstep runner-selftest "$SELFTESTS/selftest-runner.sh" -k "$KIMG" -i "$INITRD" -o "$VLOGS"
 	# The positive run: every stage proves it is a new kernel reached by kexec
@@ -249,6 +253,26 @@ fuzz_step() {
 	make -s -C "$dir" KSRC="$SRC" OUTPUT="$out" all &&
 	"$LU_ROOT/mk/untraced.sh" "$dir/run.sh" -k "$SRC" -o "$out" -s "${FUZZ_S:-20}" \
 		-r "${FUZZ_SEED:-1}"
+}
+
+kselftest_step() {
+	local out=$BUILD/kselftest inst=$BUILD/kselftest-install opt missing=0
+
+	rm -rf "$out" "$inst"
+	make -s -C "$SRC/tools/testing/selftests" TARGETS=liveupdate O="$out" \
+		KHDR_INCLUDES="-isystem $BUILD/headers/include" install INSTALL_PATH="$inst" \
+		> "$LOGS/kselftest-target.log" 2>&1 ||
+		{ tail -20 "$LOGS/kselftest-target.log"; return 1; }
+	[ "$(cat "$inst/kselftest-list.txt")" = liveupdate:liveupdate ] ||
+		{ echo "kselftest-list.txt: $(cat "$inst/kselftest-list.txt")"; return 1; }
+	[ -x "$inst/run_kselftest.sh" ] && [ -x "$inst/liveupdate/liveupdate" ] &&
+		[ -x "$inst/liveupdate/lu-init" ] || { echo "install incomplete"; return 1; }
+	while read -r opt; do
+		[ -n "$opt" ] || continue
+		grep -qxF -- "$opt" "$KBUILD/.config" ||
+			{ echo "config: $opt is not set in $KBUILD/.config"; missing=1; }
+	done < "$SELFTESTS/config"
+	[ $missing = 0 ] && echo "kselftest: liveupdate built and installed; $(grep -c . "$SELFTESTS/config") config options all set"
 }
 
 memblock_step() {

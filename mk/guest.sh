@@ -16,8 +16,8 @@ mkdir -p "$GUEST"
 if [ "$SRC/usr/gen_init_cpio.c" -nt "$GUEST/gen_init_cpio" ]; then
 	gcc -O2 -o "$GUEST/gen_init_cpio" "$SRC/usr/gen_init_cpio.c"
 fi
-make -s -C "$SELFTESTS" OUTPUT="$GUEST/bin" \
-	KSFT_DIR="$SRC/tools/testing/selftests" \
+# The selftests build where mk/kernel-tree.sh put them, beside the kernel's lib.mk.
+make -s -C "$SRC/tools/testing/selftests/liveupdate" OUTPUT="$GUEST/bin" \
 	KHDR_INCLUDES="-isystem $BUILD/headers/include" ||
 	die "building the guest programs failed"
 # lu-trace, its BPF programs built against this kernel's BTF.

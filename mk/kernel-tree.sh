@@ -16,7 +16,8 @@
 . "$(dirname "$0")/lib.sh"
 
 # Repository directories that mirror kernel paths and are copied into the tree.
-OVERLAY_DIRS=${OVERLAY_DIRS:-"arch drivers include kernel lib mm Documentation"}
+# The selftests go there too: a kselftest target needs the kernel's lib.mk.
+OVERLAY_DIRS=${OVERLAY_DIRS:-"arch drivers include kernel lib mm Documentation tools/testing/selftests/liveupdate"}
 
 STATE=$BUILD/src/state		# bookkeeping, outside the kernel tree
 mkdir -p "$STATE"
@@ -71,7 +72,7 @@ do_overlay() {
 	fi
 	while read -r f; do
 		if ! cmp -s "$LU_ROOT/$f" "$SRC/$f"; then
-			install -D -m 0644 "$LU_ROOT/$f" "$SRC/$f"
+			install -D -m "$(stat -c %a "$LU_ROOT/$f")" "$LU_ROOT/$f" "$SRC/$f"
 			changed=$((changed + 1))
 		fi
 	done < "$new"
