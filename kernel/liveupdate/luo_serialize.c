@@ -34,6 +34,11 @@
 /* LUO's state page, sessions and files: "luo-v2" (kho/abi/luo.h). */
 LIVEUPDATE_FORMAT(luo_format, "luo", LIVEUPDATE_V(2), LIVEUPDATE_V(2), 2, 0);
 
+/* What the ABI records hold is what the uAPI and the handlers name. */
+static_assert(sizeof_field(struct luo_session_ser, name) == LIVEUPDATE_SESSION_NAME_LENGTH);
+static_assert(sizeof_field(struct luo_file_ser, compatible) == LIVEUPDATE_HNDL_COMPAT_LENGTH);
+static_assert(sizeof_field(struct luo_flb_ser, compatible) == LIVEUPDATE_FLB_COMPAT_LENGTH);
+
 static void luo_unfreeze_all(void)
 {
 	struct liveupdate_session *s;
