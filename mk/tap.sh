@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# TAP output for the project's shell tests. Sourced, never executed:
+# TAP output for the project's shell tests (bash). Sourced, never executed:
 #
 #   . mk/tap.sh
 #   tap_header [N]              "TAP version 13", and the plan if N is known
@@ -9,6 +9,17 @@
 #   tap_result RC DESC [DETAIL...]  tap_ok if RC is 0, else tap_not_ok
 #   tap_end                     the plan if tap_header had none, a "# N of M"
 #                               line; returns non-zero if any test failed
+#
+# For tests of a command's output (DIR: a scratch directory):
+#   tap_run DIR CMD...          run CMD: exit code in $rc, output in
+#                               DIR/stdout and DIR/stderr
+#   tap_expect DIR DESC RC STDOUT STDERR
+#                               the last tap_run exited with RC and printed
+#                               exactly STDOUT and STDERR
+#   tap_expect_json DIR DESC RC PRELUDE EXPR
+#                               it exited with RC and printed valid JSON
+#                               for which the python3 EXPR is true (j: the
+#                               JSON; PRELUDE: python3 run before, or "")
 #
 # tap_n and tap_failed count the tests printed and the ones that failed.
 
@@ -52,6 +63,44 @@ tap_result() {
 		tap_ok "$1"
 	else
 		tap_not_ok "$@"
+	fi
+}
+
+tap_run() {
+	local dir=$1
+
+	shift
+	rc=0
+	"$@" > "$dir/stdout" 2> "$dir/stderr" || rc=$?
+}
+
+tap_expect() {
+	local dir=$1 desc=$2 want_rc=$3 want_out=$4 want_err=$5
+
+	if [[ $rc != "$want_rc" ]]; then
+		tap_not_ok "$desc" "exit code $rc, expected $want_rc" "stderr: $(head -3 "$dir/stderr")"
+	elif [[ $(cat "$dir/stdout") != "$want_out" ]]; then
+		tap_not_ok "$desc" "stdout differs:" "$(diff <(echo "$want_out") "$dir/stdout" || true)"
+	elif [[ $(cat "$dir/stderr") != "$want_err" ]]; then
+		tap_not_ok "$desc" "stderr differs:" "$(diff <(echo "$want_err") "$dir/stderr" || true)"
+	else
+		tap_ok "$desc"
+	fi
+}
+
+tap_expect_json() {
+	local dir=$1 desc=$2 want_rc=$3 prelude=$4 cond=$5
+
+	if [[ $rc != "$want_rc" ]]; then
+		tap_not_ok "$desc" "exit code $rc, expected $want_rc" "stderr: $(head -3 "$dir/stderr")"
+	elif ! python3 -m json.tool "$dir/stdout" > /dev/null 2> "$dir/json.err"; then
+		tap_not_ok "$desc" "invalid JSON: $(cat "$dir/json.err")"
+	elif ! python3 -c "import json, sys; j = json.load(open(sys.argv[1]))
+$prelude
+sys.exit(0 if ($cond) else 1)" "$dir/stdout"; then
+		tap_not_ok "$desc" "JSON check failed: $cond" "$(head -c 600 "$dir/stdout")"
+	else
+		tap_ok "$desc"
 	fi
 }
 

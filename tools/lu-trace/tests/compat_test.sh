@@ -73,29 +73,9 @@ else
 fi
 
 # run ARGS...: run "lu-trace compat ARGS", keep $rc, $tmp/stdout and $tmp/stderr
-run()
-{
-	rc=0
-	"${bin:-$tmp/compat-test}" compat "$@" >"$tmp/stdout" 2>"$tmp/stderr" || rc=$?
-}
-
+run() { tap_run "$tmp" "${bin:-$tmp/compat-test}" compat "$@"; }
 # expect DESC RC STDOUT STDERR: the last run printed exactly that
-expect()
-{
-	local desc=$1 want_rc=$2 want_out=$3 want_err=$4
-
-	if [[ $rc != "$want_rc" ]]; then
-		not_ok "$desc" "exit code $rc, expected $want_rc" "stderr: $(head -3 "$tmp/stderr")"
-	elif [[ $(cat "$tmp/stdout") != "$want_out" ]]; then
-		not_ok "$desc" "stdout differs:" \
-			"$(diff <(echo "$want_out") "$tmp/stdout" || true)"
-	elif [[ $(cat "$tmp/stderr") != "$want_err" ]]; then
-		not_ok "$desc" "stderr differs:" \
-			"$(diff <(echo "$want_err") "$tmp/stderr" || true)"
-	else
-		ok "$desc"
-	fi
-}
+expect() { tap_expect "$tmp" "$@"; }
 
 # refused DESC RC PREFIX: the last run exited with RC, printed nothing on
 # stdout and one line on stderr that begins with PREFIX
@@ -113,22 +93,10 @@ refused()
 }
 
 # expect_json DESC RC PYTHON-EXPRESSION: the last run exited with RC, printed
-# valid JSON, and the expression over it (as j) is true
+# valid JSON, and the expression over it (as j; f: its formats by name) is true
 expect_json()
 {
-	local desc=$1 want_rc=$2 cond=$3
-
-	if [[ $rc != "$want_rc" ]]; then
-		not_ok "$desc" "exit code $rc, expected $want_rc" "stderr: $(head -3 "$tmp/stderr")"
-	elif ! python3 -m json.tool "$tmp/stdout" >/dev/null 2>"$tmp/json.err"; then
-		not_ok "$desc" "invalid JSON: $(cat "$tmp/json.err")"
-	elif ! python3 -c "import json, sys; j = json.load(open(sys.argv[1]))
-f = {x['name']: x for x in j['formats']}
-sys.exit(0 if ($cond) else 1)" "$tmp/stdout"; then
-		not_ok "$desc" "JSON check failed: $cond" "$(head -c 600 "$tmp/stdout")"
-	else
-		ok "$desc"
-	fi
+	tap_expect_json "$tmp" "$1" "$2" "f = {x['name']: x for x in j['formats']}" "$3"
 }
 
 # damaged DESC FILE MESSAGE: exit 65, nothing on stdout, exactly one line

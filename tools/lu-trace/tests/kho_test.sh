@@ -43,47 +43,12 @@ ok() { tap_ok "$1"; }
 not_ok() { tap_not_ok "$@"; }
 
 # run ARGS...: run "lu-trace kho ARGS", keep $rc, $tmp/stdout and $tmp/stderr
-run()
-{
-	rc=0
-	"$tmp/kho-test" kho "$@" >"$tmp/stdout" 2>"$tmp/stderr" || rc=$?
-}
-
+run() { tap_run "$tmp" "$tmp/kho-test" kho "$@"; }
 # expect DESC RC STDOUT STDERR: the last run printed exactly that
-expect()
-{
-	local desc=$1 want_rc=$2 want_out=$3 want_err=$4
-
-	if [[ $rc != "$want_rc" ]]; then
-		not_ok "$desc" "exit code $rc, expected $want_rc" "stderr: $(head -3 "$tmp/stderr")"
-	elif [[ $(cat "$tmp/stdout") != "$want_out" ]]; then
-		not_ok "$desc" "stdout differs:" \
-			"$(diff <(echo "$want_out") "$tmp/stdout" || true)"
-	elif [[ $(cat "$tmp/stderr") != "$want_err" ]]; then
-		not_ok "$desc" "stderr differs:" \
-			"$(diff <(echo "$want_err") "$tmp/stderr" || true)"
-	else
-		ok "$desc"
-	fi
-}
-
+expect() { tap_expect "$tmp" "$@"; }
 # expect_json DESC RC PYTHON-EXPRESSION: the last run exited with RC, printed
 # valid JSON, and the expression over it (as j) is true
-expect_json()
-{
-	local desc=$1 want_rc=$2 cond=$3
-
-	if [[ $rc != "$want_rc" ]]; then
-		not_ok "$desc" "exit code $rc, expected $want_rc" "stderr: $(head -3 "$tmp/stderr")"
-	elif ! python3 -m json.tool "$tmp/stdout" >/dev/null 2>"$tmp/json.err"; then
-		not_ok "$desc" "invalid JSON: $(cat "$tmp/json.err")"
-	elif ! python3 -c "import json, sys; j = json.load(open(sys.argv[1]))
-sys.exit(0 if ($cond) else 1)" "$tmp/stdout"; then
-		not_ok "$desc" "JSON check failed: $cond"
-	else
-		ok "$desc"
-	fi
-}
+expect_json() { tap_expect_json "$tmp" "$1" "$2" "" "$3"; }
 
 # Fake debugfs trees ------------------------------------------------------
 
