@@ -87,7 +87,7 @@ static int make_memfds(int session, __u64 seed)
 		ret = sys_ret(ftruncate(sparse, SPARSE_SIZE));
 	for (blk = 0; !ret && blk < SPARSE_SIZE / PAGE_SZ; blk += 2) {
 		fill_page(buf, seed + 1, blk);
-		ret = pwrite_full(sparse, buf, PAGE_SZ, blk * PAGE_SZ);
+		ret = lu_pwrite_full(sparse, buf, PAGE_SZ, blk * PAGE_SZ);
 	}
 	if (!ret)
 		ret = luo_preserve_fd(session, full, TOK_FULL);
@@ -104,7 +104,7 @@ static long bad_sparse_pages(int fd, __u64 seed)
 	__u64 blk;
 
 	for (blk = 0; blk < SPARSE_SIZE / PAGE_SZ; blk++) {
-		if (pread_full(fd, buf, PAGE_SZ, blk * PAGE_SZ))
+		if (lu_pread_full(fd, buf, PAGE_SZ, blk * PAGE_SZ))
 			return -EIO;
 		fill_sparse_page(want, seed + 1, blk);
 		bad += !!memcmp(buf, want, PAGE_SZ);

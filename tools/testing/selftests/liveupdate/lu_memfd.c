@@ -84,7 +84,7 @@ static void stage1_after_preserve(int fd)
 	/* write(2) into a present page, at the file position. */
 	fill_page(buf, SEED_1M_WRITE, M1_WRITE_OFF / PAGE_SZ);
 	ret = sys_ret(lseek(fd, M1_WRITE_OFF, SEEK_SET));
-	ret = ret ? ret : write_full(fd, buf, PAGE_SZ);
+	ret = ret ? ret : lu_write_full(fd, buf, PAGE_SZ);
 	luo_check(!ret, "1MiB: write(2) of 4 KiB at %lu KiB after PRESERVE_FD (%s)",
 		  M1_WRITE_OFF / KiB, luo_strerror(ret));
 
@@ -108,7 +108,7 @@ static void stage1_after_preserve(int fd)
 	luo_check(size == (long long)M1_SIZE, "1MiB: size stays %lu (%lld)", M1_SIZE, size);
 
 	/* Inside the size, writes and mmap work. */
-	ret = pwrite_full(fd, buf, PAGE_SZ, M1_PWRITE_OFF);
+	ret = lu_pwrite_full(fd, buf, PAGE_SZ, M1_PWRITE_OFF);
 	luo_check(!ret, "1MiB: pwrite of 4 KiB at %lu inside the size works (%s)", M1_PWRITE_OFF,
 		  luo_strerror(ret));
 	map = mmap(NULL, M1_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -118,7 +118,7 @@ static void stage1_after_preserve(int fd)
 		ret2 = memcmp(map + M1_PWRITE_OFF, buf, PAGE_SZ) ? -EIO : 0;
 		fill_page(map + M1_MMAP_OFF, SEED_1M_MMAP, M1_MMAP_OFF / PAGE_SZ);
 		fill_page(want, SEED_1M_MMAP, M1_MMAP_OFF / PAGE_SZ);
-		ret = ret2 ? ret2 : pread_full(fd, buf, PAGE_SZ, M1_MMAP_OFF);
+		ret = ret2 ? ret2 : lu_pread_full(fd, buf, PAGE_SZ, M1_MMAP_OFF);
 		if (!ret && memcmp(buf, want, PAGE_SZ))
 			ret = -EIO;
 		munmap(map, M1_SIZE);

@@ -92,54 +92,6 @@ static inline void fill_pages(char *dst, __u64 seed, __u64 blk, size_t len)
 		fill_page(dst + off, seed, blk + off / PAGE_SZ);
 }
 
-static inline int write_full(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0)
-			return -errno;
-		if (!n)
-			return -EIO;
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
-static inline int pwrite_full(int fd, const char *p, size_t len, off_t off)
-{
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, off);
-
-		if (n < 0)
-			return -errno;
-		if (!n)
-			return -EIO;
-		p += n;
-		len -= n;
-		off += n;
-	}
-	return 0;
-}
-
-/* pread(2) all of @len (the file position does not move); -ENODATA at EOF. */
-static inline int pread_full(int fd, char *p, size_t len, off_t off)
-{
-	while (len) {
-		ssize_t n = pread(fd, p, len, off);
-
-		if (n < 0)
-			return -errno;
-		if (!n)
-			return -ENODATA;
-		p += n;
-		len -= n;
-		off += n;
-	}
-	return 0;
-}
-
 /* Write @df's pages at the file position, CHUNK bytes per write(2). */
 static inline int write_data(int fd, const struct data_file *df)
 {
@@ -149,7 +101,7 @@ static inline int write_data(int fd, const struct data_file *df)
 	for (off = 0; off < df->size; off += n) {
 		n = df->size - off < CHUNK ? df->size - off : CHUNK;
 		fill_pages(buf, df->seed, off / PAGE_SZ, n);
-		ret = write_full(fd, buf, n);
+		ret = lu_write_full(fd, buf, n);
 		if (ret)
 			return ret;
 	}
@@ -164,7 +116,7 @@ static inline int write_filler(int fd, size_t len)
 
 	fill_pages(buf, SEED_FILLER, 0, CHUNK);
 	for (off = 0; off < len; off += CHUNK) {
-		ret = write_full(fd, buf, CHUNK);
+		ret = lu_write_full(fd, buf, CHUNK);
 		if (ret)
 			return ret;
 	}
@@ -183,7 +135,7 @@ static inline long count_bad_pages(int fd, const struct data_file *df)
 
 	for (off = 0; off < df->size; off += n) {
 		n = df->size - off < CHUNK ? df->size - off : CHUNK;
-		ret = pread_full(fd, buf, n, off);
+		ret = lu_pread_full(fd, buf, n, off);
 		if (ret) {
 			ksft_print_msg("%s: pread %zu bytes at %zu: %s\n", df->name, n, off,
 				       luo_strerror(ret));

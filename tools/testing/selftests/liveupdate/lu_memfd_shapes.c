@@ -124,20 +124,6 @@ static void fill(int i, char *buf, long off, long len)
 		buf[k] = data_byte(i, off + k);
 }
 
-static int pwrite_all(int fd, const char *buf, long len, long off)
-{
-	while (len > 0) {
-		ssize_t n = pwrite(fd, buf, len, off);
-
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		buf += n;
-		len -= n;
-		off += n;
-	}
-	return 0;
-}
-
 /* Create shape @i, write its data, set its seals and position; its fd or -errno. */
 static int make_shape(int i, char *buf)
 {
@@ -169,7 +155,7 @@ static int make_shape(int i, char *buf)
 		    (sh->kind == FALLOC && page != FALLOC_DATA_PAGE))
 			continue;
 		fill(i, buf, off, len);
-		ret = pwrite_all(fd, buf, len, off);
+		ret = lu_pwrite_full(fd, buf, len, off);
 		if (ret) {
 			errno = -ret;
 			goto err;

@@ -56,7 +56,7 @@ static void stage1_sparse(void)
 	ret = fd < 0 ? fd : sys_ret(ftruncate(fd, SPARSE_SIZE));
 	for (blk = 0; !ret && blk < SPARSE_PAGES; blk += SPARSE_STRIDE) {
 		fill_page(buf, SEED_SPARSE, blk);
-		ret = pwrite_full(fd, buf, PAGE_SZ, blk * PAGE_SZ);
+		ret = lu_pwrite_full(fd, buf, PAGE_SZ, blk * PAGE_SZ);
 	}
 	ret = ret ? ret : luo_preserve_fd(session, fd, TOK_SPARSE);
 	luo_require(!ret,
@@ -66,7 +66,7 @@ static void stage1_sparse(void)
 
 	/* Into holes after PRESERVE_FD: by pwrite(2) and through a mapping. */
 	fill_page(buf, SEED_SPARSE_PWRITE, SPARSE_PWRITE_PAGE);
-	ret = pwrite_full(fd, buf, PAGE_SZ, SPARSE_PWRITE_PAGE * PAGE_SZ);
+	ret = lu_pwrite_full(fd, buf, PAGE_SZ, SPARSE_PWRITE_PAGE * PAGE_SZ);
 	if (!ret) {
 		map = mmap(NULL, PAGE_SZ, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
 			   SPARSE_MMAP_PAGE * PAGE_SZ);
@@ -136,7 +136,7 @@ static void stage2_sparse(long long blocks1)
 		seed = sparse_seed(blk);
 		if (!seed && blk % SPARSE_STRIDE != SPARSE_HOLE_PHASE && blk != SPARSE_PAGES - 1)
 			continue;
-		ret = pread_full(fd, buf, PAGE_SZ, blk * PAGE_SZ);
+		ret = lu_pread_full(fd, buf, PAGE_SZ, blk * PAGE_SZ);
 		if (seed) {
 			fill_page(want, seed, blk);
 			if (!ret && !memcmp(buf, want, PAGE_SZ))

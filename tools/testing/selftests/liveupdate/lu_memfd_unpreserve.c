@@ -48,7 +48,7 @@ static void stage1_reject(int luo)
 		ksft_print_msg("create_session '%s': %s\n", S_REJECT, luo_strerror(s));
 
 	fd = open(TMPFS_FILE, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd >= 0 && write_full(fd, zero_page, PAGE_SZ))
+	if (fd >= 0 && lu_write_full(fd, zero_page, PAGE_SZ))
 		ksft_print_msg("writing %s: %s\n", TMPFS_FILE, strerror(errno));
 	ret = preserve_other(s, fd < 0 ? -errno : fd);
 	luo_check(ret == -ENOENT, "reject: regular file %s (%s) is ENOENT (%s)", TMPFS_FILE,

@@ -187,6 +187,48 @@ static inline char *lu_klog(void)
 	return buf;
 }
 
+enum lu_io { LU_WRITE, LU_PWRITE, LU_PREAD };
+
+/* All of @len through @op, retried on short counts (lu_write_full() and co). */
+static inline int lu_io_full(enum lu_io op, int fd, void *buf, size_t len, off_t off)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t n = op == LU_WRITE ? write(fd, p, len) :
+			    op == LU_PWRITE ? pwrite(fd, p, len, off) : pread(fd, p, len, off);
+
+		if (n < 0)
+			return -errno;
+		if (!n)
+			return op == LU_PREAD ? -ENODATA : -EIO;
+		p += n;
+		len -= n;
+		off += n;
+	}
+	return 0;
+}
+
+/*
+ * write(2) at the file position, pwrite(2) and pread(2) at @off (which
+ * leave the position alone), each of all of @len: 0 or -errno; -EIO when
+ * a write makes no progress, -ENODATA when a read meets EOF first.
+ */
+static inline int lu_write_full(int fd, const void *buf, size_t len)
+{
+	return lu_io_full(LU_WRITE, fd, (void *)buf, len, 0);
+}
+
+static inline int lu_pwrite_full(int fd, const void *buf, size_t len, off_t off)
+{
+	return lu_io_full(LU_PWRITE, fd, (void *)buf, len, off);
+}
+
+static inline int lu_pread_full(int fd, void *buf, size_t len, off_t off)
+{
+	return lu_io_full(LU_PREAD, fd, buf, len, off);
+}
+
 /* Value of a "key N" line in a stats file (debugfs, /proc), or -1. */
 static inline long long lu_stat_value(const char *path, const char *key)
 {

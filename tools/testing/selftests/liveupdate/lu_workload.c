@@ -505,59 +505,6 @@ static bool set_thp(int mode)
 	return lu_write_file(SHMEM_ENABLED, thp_names[mode]);
 }
 
-static int pwrite_all(int fd, const void *buf, size_t len, off_t off)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, off);
-
-		if (n < 0)
-			return -errno;
-		if (!n)
-			return -EIO;
-		p += n;
-		len -= n;
-		off += n;
-	}
-	return 0;
-}
-
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0)
-			return -errno;
-		if (!n)
-			return -EIO;
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
-static int pread_all(int fd, void *buf, size_t len, off_t off)
-{
-	char *p = buf;
-
-	while (len) {
-		ssize_t n = pread(fd, p, len, off);
-
-		if (n < 0)
-			return -errno;
-		if (!n)
-			return -ENODATA;
-		p += n;
-		len -= n;
-		off += n;
-	}
-	return 0;
-}
-
 static u64 hex_bitmap(const char *key)
 {
 	char buf[64];
@@ -724,9 +671,9 @@ static void op_write(struct gen *g, struct wfile *f, int m, u64 p0, u64 n, u32 v
 			if (piece > len - o)
 				piece = len - o;
 			if (m == M_PWRITE)
-				err = pwrite_all(f->fd, g->buf + o, piece, done + o);
+				err = lu_pwrite_full(f->fd, g->buf + o, piece, done + o);
 			else if (m == M_WRITE)
-				err = write_all(f->fd, g->buf + o, piece);
+				err = lu_write_full(f->fd, g->buf + o, piece);
 			else
 				memcpy(f->map + done + o, g->buf + o, piece);
 			o += piece;
@@ -1485,12 +1432,12 @@ static int writer_write(struct writer *w, struct jent *e, u64 v, char *buf)
 	gen_page(buf, w->pl->seed, w->pl->stage, e->file, e->page, v);
 	switch (e->method) {
 	case M_PWRITE:
-		ret = pwrite_all(w->fds[e->file], buf, len, off);
+		ret = lu_pwrite_full(w->fds[e->file], buf, len, off);
 		break;
 	case M_WRITE:
 		if (lseek(w->fds[e->file], off, SEEK_SET) < 0)
 			return -errno;
-		ret = write_all(w->fds[e->file], buf, len);
+		ret = lu_write_full(w->fds[e->file], buf, len);
 		break;
 	default:
 		ret = store_page(w->maps[e->file] + off, buf, len);
@@ -1760,7 +1707,7 @@ static void check_contents(const struct plan *pl, const struct wfile *f, int fd,
 	for (off = 0; off < f->size; off += CHUNK) {
 		u64 len = f->size - off < CHUNK ? f->size - off : CHUNK;
 
-		ret = pread_all(fd, buf, len, off);
+		ret = lu_pread_full(fd, buf, len, off);
 		if (ret) {
 			report(BUG_OTHER, &printed[BUG_OTHER], "file %u: pread %llu bytes at %llu: %s",
 			       f->id, (unsigned long long)len, (unsigned long long)off,
@@ -1830,7 +1777,7 @@ static void check_journal_entries(const struct plan *pl, struct jent *ent, int *
 		commit = e->commit;
 		failed = e->failed;
 		oldv = f->ver[e->page];
-		ret = pread_all(fds[e->file], buf, page_len(f, e->page), (u64)e->page * PG);
+		ret = lu_pread_full(fds[e->file], buf, page_len(f, e->page), (u64)e->page * PG);
 		if (ret) {
 			report(BUG_OTHER, &printed[BUG_OTHER], "file %u: pread page %u: %s", f->id,
 			       e->page, luo_strerror(ret));
@@ -2309,7 +2256,7 @@ static void generate_stage(int luo, u8 *buf)
 
 		memset(buf, 0, CHUNK);
 		for (off = 0; !ret && off < len; off += CHUNK)
-			ret = pwrite_all(jfd, buf, len - off < CHUNK ? len - off : CHUNK, off);
+			ret = lu_pwrite_full(jfd, buf, len - off < CHUNK ? len - off : CHUNK, off);
 		jmap = ret ? MAP_FAILED : mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, jfd, 0);
 		if (jmap == MAP_FAILED)
 			ret = ret ? ret : -errno;
