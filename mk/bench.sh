@@ -3,17 +3,21 @@
 #
 # make bench: benchmarks, separate from the tests. Every comparison is
 # measured side by side in one guest run. Results: a table on the terminal
-# and JSON under $BUILD/bench/.
+# and JSON under $BUILD/bench/. BENCH picks the sections, in order (all by
+# default): make bench BENCH=memfd.
 
 . "$(dirname "$0")/lib.sh"
 
 SELFTESTS=$LU_ROOT/tools/testing/selftests/liveupdate
 OUT=$BUILD/bench
+BENCH=${BENCH:-kho luo memfd lu-trace tracepoints}
 mkdir -p "$OUT"
 
 # KHO: 1 GiB as 4 KiB and as 2 MiB folios, next to a bare kexec; the
 # next boot's reservation in one batch and block by block, contiguous and
 # scattered (lu_kho_bench.c has the stages).
+bench_kho()
+{
 "$SELFTESTS/vmtest.sh" -k "$KBUILD/arch/x86/boot/bzImage" -i "$BUILD/guest/initramfs.cpio" \
 	-o "$BUILD/logs" -n bench-kho -t lu_kho_bench -c 7 -m 4G -T 2400 \
 	-a "test_kho.mb=1024 test_kho.order=0" || die "the KHO benchmark run failed"
@@ -22,10 +26,13 @@ grep -a '^    BENCH-TABLE ' "$res" | sed 's/^    BENCH-TABLE /  /'
 grep -a '^    BENCH-JSON ' "$res" | sed 's/^    BENCH-JSON //' > "$OUT/kho.json"
 [ -s "$OUT/kho.json" ] || die "no benchmark results in $res"
 echo "  JSON: $OUT/kho.json"
+}
 
 # LUO: freeze+serialize (old kernel, reboot path) and deserialize (new
 # kernel, first open) for 1, 100 and 10,000 sessions and 100 to 100,000
 # files; per-item costs must stay flat as the counts grow.
+bench_luo()
+{
 "$SELFTESTS/vmtest.sh" -k "$KBUILD/arch/x86/boot/bzImage" -i "$BUILD/guest/initramfs.cpio" \
 	-o "$BUILD/logs" -n bench-luo -t lu_luo_bench -c 4 -m 2G -T 900 ||
 	die "the LUO benchmark run failed"
@@ -64,16 +71,21 @@ END {
 	if (!ns || ns != nd || bad) { print "  error: serialize and deserialize lines do not pair up" > "/dev/stderr"; exit 1 }
 }' || die "no LUO benchmark results in $console"
 echo "  JSON: $OUT/luo.json"
+}
 
 # memfd: preserve, freeze, the next kernel's extra boot work and retrieve,
 # next to writing the same bytes to a virtio disk and reading them back;
 # then each kexec's blackout (the kernel's record) over a bare kexec's,
 # the run's last.
+bench_memfd()
+{
 "$SELFTESTS/vmtest.sh" -k "$KBUILD/arch/x86/boot/bzImage" -i "$BUILD/guest/initramfs.cpio" \
-	-o "$BUILD/logs" -n bench-memfd -t lu_memfd_bench -c 6 -m 4G -D 1200M -T 2100 ||
+	-o "$BUILD/logs" -n bench-memfd -t lu_memfd_bench -c 16 -m 4G -D 1200M -T 3600 \
+	-a "test_kho.mb=0" ||
 	die "the memfd benchmark run failed"
 { tr -d '\r' < "$BUILD/logs/bench-memfd.console" | grep -a 'liveupdate: serialized';
-  grep -a '^    MEMFD-BENCH ' "$BUILD/logs/bench-memfd.results"; } | awk -v json="$OUT/memfd.json" '
+  grep -a '^    MEMFD-BENCH ' "$BUILD/logs/bench-memfd.results"; } |
+	awk -v json="$OUT/memfd.json" -v json3="$OUT/memfd-versions.json" '
 /liveupdate: serialized/ { for (i = 1; i <= NF; i++) if ($i == "us;") freeze[++nf] = $(i - 1); next }
 {
 	for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
@@ -82,9 +94,11 @@ echo "  JSON: $OUT/luo.json"
 				  bo_se[k] = v["bo_serialize"]; bo_kho[k] = v["bo_kho"]
 				  bo_us[k] = v["bo_userspace"]; bo_re[k] = v["bo_restore"] }
 	if ("name" in v) { name[k] = v["name"]; bytes[k] = v["bytes"]; pre[k] = v["preserve_us"]
-			   dw[k] = v["disk_write_us"]; meta[k] = v["metadata_bytes"] }
+			   dw[k] = v["disk_write_us"]; meta[k] = v["metadata_bytes"]
+			   wver[k] = v["write_version"] }
 	if ("retrieve_us" in v) { ret[k] = v["retrieve_us"]; dr[k] = v["disk_read_us"]
-				  boot[k] = v["boot_work_us"]; ok[k] = v["ok"] }
+				  boot[k] = v["boot_work_us"]; ok[k] = v["ok"]
+				  iver[k] = v["incoming_version"]; hmeta[k] = v["handover_metadata_bytes"] }
 	delete v
 }
 END {
@@ -96,13 +110,13 @@ END {
 	for (k = 1; k <= n; k++) {
 		added = bo_fr[k] - bo_fr[0] + bo_se[k] - bo_se[0] + bo_kho[k] - bo_kho[0] + bo_re[k]
 		luo = pre[k] + freeze[k] + boot[k] + ret[k]; disk = dw[k] + dr[k]
-		if (!ok[k] || !(k in freeze) || !(k in bo)) bad = 1
+		if (!ok[k] || !(k in freeze) || !(k in bo) || iver[k] != wver[k]) bad = 1
 		printf "  %-17s %8.1f %8.1f %6.1f %8.1f %9.1f %8.1f %8.1f %9.1f %8.1f %10d\n", name[k],
 		       pre[k] / 1000, freeze[k] / 1000, boot[k] / 1000, ret[k] / 1000, luo / 1000,
 		       dw[k] / 1000, dr[k] / 1000, disk / 1000, luo ? disk / luo : 0, meta[k]
-		printf "%s{\"config\":\"%s\",\"bytes\":%.0f,\"preserve_us\":%d,\"freeze_us\":%d,\"boot_work_us\":%d,\"retrieve_us\":%d,\"metadata_bytes\":%d,\"disk_write_us\":%d,\"disk_read_us\":%d,\"disk_over_luo\":%.2f,\"blackout_ns\":%.0f,\"blackout_userspace_ns\":%.0f,\"bare_blackout_ns\":%.0f,\"blackout_over_bare\":%.3f,\"blackout_over_bare_without_userspace\":%.3f,\"blackout_added_ns\":%.0f,\"blackout_over_bare_by_added\":%.3f}", \
+		printf "%s{\"config\":\"%s\",\"bytes\":%.0f,\"preserve_us\":%d,\"freeze_us\":%d,\"boot_work_us\":%d,\"retrieve_us\":%d,\"metadata_bytes\":%d,\"memfd_version\":%d,\"handover_metadata_bytes\":%d,\"disk_write_us\":%d,\"disk_read_us\":%d,\"disk_over_luo\":%.2f,\"blackout_ns\":%.0f,\"blackout_userspace_ns\":%.0f,\"bare_blackout_ns\":%.0f,\"blackout_over_bare\":%.3f,\"blackout_over_bare_without_userspace\":%.3f,\"blackout_added_ns\":%.0f,\"blackout_over_bare_by_added\":%.3f}", \
 		       (k > 1 ? "," : ""), name[k], bytes[k], pre[k], freeze[k], boot[k], ret[k], meta[k], \
-		       dw[k], dr[k], (luo ? disk / luo : 0), bo[k], bo_us[k], bare, \
+		       iver[k], hmeta[k], dw[k], dr[k], (luo ? disk / luo : 0), bo[k], bo_us[k], bare, \
 		       (bare ? bo[k] / bare : 0), (bare ? (bo[k] - bo_us[k]) / bare : 0), added, \
 		       (bare ? (bare + added) / bare : 0) > json
 	}
@@ -123,8 +137,39 @@ END {
 	}
 	printf "  (vs bare: total over the bare total; w/o user: without the time init took to the\n"
 	printf "  first retrieve; by added: bare plus the added phases over bare. Goal for 1GiB-4KiB: <= 1.10)\n"
+	# memfd-v3 (a record a folio) next to memfd-v4 (a record a run) on
+	# the same configuration in the same run: the "X-v3" runs against the
+	# "X" runs, per GiB, each the mean of its runs (min and max too for
+	# the restore, the noisy one).
+	for (k = 1; k <= n; k++) {
+		g = bytes[k] / 2^30; c = name[k]
+		if (!g || iver[k] != (c ~ /-v3$/ ? 3 : 4)) bad3 = 1
+		cn[c]++; cm[c] += hmeta[k] / g; cb[c] += boot[k] / 1000 / g; r = ret[k] / 1000 / g
+		cr[c] += r; if (!(c in rmin) || r < rmin[c]) rmin[c] = r; if (r > rmax[c]) rmax[c] = r
+	}
+	printf "\n  memfd-v3 vs memfd-v4, the same memfd, alternating in the same run (per GiB of data, means)\n"
+	printf "  %-10s %5s %12s %12s %6s %24s %24s %6s %8s %8s %6s\n", "", "runs", "v3 handover", "v4 handover",
+	       "v3/v4", "v3 restore (min-max)", "v4 restore (min-max)", "v3/v4", "v3 boot", "v4 boot", "v3/v4"
+	printf "[" > json3
+	for (c in cn) {
+		if (c !~ /-v3$/) continue
+		b = substr(c, 1, length(c) - 3)
+		if (!(b in cn)) { bad3 = 1; continue }
+		m3 = cm[c] / cn[c]; m4 = cm[b] / cn[b]; r3 = cr[c] / cn[c]; r4 = cr[b] / cn[b]
+		b3 = cb[c] / cn[c]; b4 = cb[b] / cn[b]
+		printf "  %-10s %2d+%-2d %10.0f B %10.0f B %6.2f %7.1f (%6.1f-%6.1f) ms %7.1f (%6.1f-%6.1f) ms %6.2f %6.1fms %6.1fms %6.2f\n",
+		       b, cn[c], cn[b], m3, m4, (m4 ? m3 / m4 : 0), r3, rmin[c], rmax[c], r4, rmin[b], rmax[b],
+		       (r4 ? r3 / r4 : 0), b3, b4, (b4 ? b3 / b4 : 0)
+		printf "%s{\"config\":\"%s\",\"v3_runs\":%d,\"v4_runs\":%d,\"v3_handover_metadata_bytes_per_gib\":%.0f,\"v4_handover_metadata_bytes_per_gib\":%.0f,\"v3_restore_ms_per_gib\":%.2f,\"v4_restore_ms_per_gib\":%.2f,\"v3_boot_work_ms_per_gib\":%.2f,\"v4_boot_work_ms_per_gib\":%.2f}", \
+		       (np++ ? "," : ""), b, cn[c], cn[b], m3, m4, r3, r4, b3, b4 > json3
+	}
+	printf "]\n" > json3
+	printf "  (handover: the KHO pages the next kernel received beyond the data pages, x 4096,\n"
+	printf "  LUO'\''s own state included; restore: the retrieve; boot: KHO'\''s extra boot work)\n"
+	if (bad3) { print "  error: a -v3 configuration without its v4 pair, or a version that did not come in" > "/dev/stderr"; exit 1 }
 }' || die "no memfd benchmark results"
-echo "  JSON: $OUT/memfd.json"
+echo "  JSON: $OUT/memfd.json, $OUT/memfd-versions.json"
+}
 
 # lu-trace: preserve, freeze and retrieve of 1 GiB (4 KiB folios) with
 # `lu-trace record` attached (stages 2-3, 6-7, 10-11) and without (the
@@ -133,6 +178,8 @@ echo "  JSON: $OUT/memfd.json"
 # (the cold boot's first preserve, much slower than the rest) is a warm-up
 # and is not counted. Each mode's min/median/max is printed; where the modes
 # overlap and vary more than they differ, the line says so.
+bench_lu_trace()
+{
 "$SELFTESTS/vmtest.sh" -k "$KBUILD/arch/x86/boot/bzImage" -i "$BUILD/guest/initramfs.cpio" \
 	-o "$BUILD/logs" -n bench-lu-trace -t lu_trace_bench -c 11 -m 4G -T 2400 ||
 	die "the lu-trace benchmark run failed"
@@ -187,10 +234,13 @@ END {
 	printf "\"total\":{\"untraced_ns\":%.0f,\"traced_ns\":%.0f,\"ratio\":%.4f}}\n", tu, tt, tt / tu > json
 }' || die "no lu-trace benchmark results"
 echo "  JSON: $OUT/lu-trace.json"
+}
 
 # Tracepoints built in but disabled (the kernel above) versus built out
 # (CONFIG_LIVEUPDATE_TRACE=n, a second kernel in build/kernel-notrace): the
 # same untraced 1 GiB cycle on each, alternating A B A B in this run.
+bench_tracepoints()
+{
 notrace=$BUILD/kernel-notrace
 frags=$BUILD/configs-notrace
 rm -rf "$frags" && mkdir -p "$frags" && cp "$LU_ROOT"/configs/*.config "$frags"/
@@ -236,3 +286,11 @@ END {
 	printf "\"total\":{\"builtout_ns\":%.0f,\"disabled_ns\":%.0f,\"ratio\":%.4f}}\n", tb, td, td / tb > json
 }' "$BUILD/logs/bench-builtout.lines" || die "no tracepoint benchmark results"
 echo "  JSON: $OUT/tracepoints.json"
+}
+
+for section in $BENCH; do
+	case $section in
+	kho|luo|memfd|lu-trace|tracepoints) "bench_${section//-/_}" ;;
+	*) die "BENCH: unknown section '$section' (kho luo memfd lu-trace tracepoints)" ;;
+	esac
+done

@@ -14,6 +14,13 @@
  * the blackout of that kexec, reboot() to finish. The last stage follows
  * a kexec with nothing preserved and reads its record too: the bare
  * kexec every blackout is compared with (mk/bench.sh prints the ratios).
+ * The "-v3" configurations repeat two of the others with memfd written at
+ * "memfd-v3" (a record a folio) instead of the default "memfd-v4" (a record
+ * a run), alternating with v4 runs of the same: the next kernel reports the
+ * version that came in and the handover's metadata (its incoming KHO pages
+ * beyond the data pages; make bench boots with test_kho.mb=0, so that
+ * nothing else is handed over but LUO's own state), so that mk/bench.sh
+ * can set the two versions side by side.
  *
  * Output: "MEMFD-BENCH cfg=N key=value ..." lines, and one
  * "MEMFD-BENCH bare=1 key=value ..." line.
@@ -43,12 +50,24 @@ static const struct config {
 	const char *name;
 	unsigned long size;
 	bool huge, sparse;
+	int version;	/* memfd format version written, 0: the default */
 } configs[] = {
-	{ "256MiB-4KiB", 256UL << 20, false, false },
-	{ "256MiB-2MiB", 256UL << 20, true, false },
-	{ "1GiB-4KiB", 1UL << 30, false, false },
-	{ "1GiB-2MiB", 1UL << 30, true, false },
-	{ "1GiB-sparse-1pct", 1UL << 30, false, true },
+	{ "256MiB-4KiB", 256UL << 20, false, false, 0 },
+	{ "256MiB-2MiB", 256UL << 20, true, false, 0 },
+	{ "1GiB-4KiB", 1UL << 30, false, false, 0 },
+	{ "1GiB-2MiB", 1UL << 30, true, false, 0 },
+	{ "1GiB-sparse-1pct", 1UL << 30, false, true, 0 },
+	/* v3 next to v4, alternating, three of each (mk/bench.sh averages them). */
+	{ "1GiB-4KiB-v3", 1UL << 30, false, false, 3 },
+	{ "1GiB-4KiB", 1UL << 30, false, false, 0 },
+	{ "1GiB-4KiB-v3", 1UL << 30, false, false, 3 },
+	{ "1GiB-4KiB", 1UL << 30, false, false, 0 },
+	{ "1GiB-4KiB-v3", 1UL << 30, false, false, 3 },
+	{ "1GiB-2MiB-v3", 1UL << 30, true, false, 3 },
+	{ "1GiB-2MiB", 1UL << 30, true, false, 0 },
+	{ "1GiB-2MiB-v3", 1UL << 30, true, false, 3 },
+	{ "1GiB-2MiB", 1UL << 30, true, false, 0 },
+	{ "1GiB-2MiB-v3", 1UL << 30, true, false, 3 },
 };
 
 #define NR_CONFIGS	(int)(sizeof(configs) / sizeof(configs[0]))
@@ -124,9 +143,32 @@ static long long kho_preserved_pages(void)
 	return lu_stat_value("/sys/kernel/debug/kho/out/preserved", "pages");
 }
 
+#define MEMFD_FMT	"/sys/kernel/liveupdate/formats/memfd/"
+
+/* The first line of a sysfs attribute as a number, or -1 ("none", absent). */
+static int attr_number(const char *path)
+{
+	char line[32] = "";
+	FILE *f = fopen(path, "re");
+
+	if (f) {
+		if (!fgets(line, sizeof(line), f))
+			line[0] = '\0';
+		fclose(f);
+	}
+	return line[0] >= '0' && line[0] <= '9' ? atoi(line) : -1;
+}
+
+static unsigned long data_pages_of(const struct config *c)
+{
+	unsigned long npages = c->size / PAGE;
+
+	return c->sparse ? (npages + SPARSE_STEP - 1) / SPARSE_STEP : npages;
+}
+
 /* TAP lines each part reports (see setup(), measure() and blackout()). */
-#define SETUP_STEPS	8
-#define MEASURE_STEPS	8
+#define SETUP_STEPS	9
+#define MEASURE_STEPS	9
 #define BARE_STEPS	1
 
 #define BLACKOUT	"/sys/kernel/liveupdate/blackout"
@@ -198,6 +240,15 @@ static void setup(int luo, int k)
 	luo_require(!ret, "cfg %d: preserve (%s)", k, strerror(-ret));
 	pages1 = kho_preserved_pages();
 	trk1 = lu_stat_value("/sys/kernel/debug/kho/out/preserved", "tracker_bytes");
+	if (c->version) {
+		char v[4];
+
+		snprintf(v, sizeof(v), "%d", c->version);
+		lu_write_attr(MEMFD_FMT "write", v);
+	}
+	ret = attr_number(MEMFD_FMT "version");
+	luo_check(c->version ? ret == c->version : ret > 0,
+		  "cfg %d: memfd will be written at v%d", k, ret);
 
 	/* The alternative: the same bytes to the disk, durably. */
 	disk = open("/dev/vda", O_WRONLY | O_DIRECT | O_CLOEXEC);
@@ -218,9 +269,10 @@ static void setup(int luo, int k)
 	munmap(map, c->size);
 	close(fd);
 
-	printf("MEMFD-BENCH cfg=%d name=%s bytes=%lu preserve_us=%lld disk_write_us=%lld metadata_bytes=%lld\n",
+	printf("MEMFD-BENCH cfg=%d name=%s bytes=%lu preserve_us=%lld disk_write_us=%lld metadata_bytes=%lld write_version=%d\n",
 	       k, c->name, data_pages * PAGE, preserve_us, write_us,
-	       (pages1 - pages0 - (long long)data_pages) * (long long)PAGE + (trk1 - trk0));
+	       (pages1 - pages0 - (long long)data_pages) * (long long)PAGE + (trk1 - trk0),
+	       attr_number(MEMFD_FMT "version"));
 	lu_carry_set("memfd_bench.sum", "%llu", (unsigned long long)sum);
 	luo_check(true, "cfg %d (%s): preserved %lu data pages in %lld us; disk write %lld us",
 		  k, c->name, data_pages, preserve_us, write_us);
@@ -230,14 +282,19 @@ static void measure(int luo, int k)
 {
 	const struct config *c = &configs[k - 1];
 	char name[LIVEUPDATE_SESSION_NAME_LENGTH], buf[32];
-	long long t0, retrieve_us, read_us, boot_us;
+	long long t0, retrieve_us, read_us, boot_us, in_pages;
 	uint64_t want = 0, got_mem = 0, got_disk = 0;
-	int s, fd, disk, ret;
+	int s, fd, disk, ret, incoming;
 	char *klog = lu_klog();
 	const char *bw = klog ? strstr(klog, "boot work ") : NULL;
 
 	boot_us = bw ? atoll(bw + strlen("boot work ")) : -1;
 	free(klog);
+	/* Everything the previous kernel handed over: this memfd and LUO's state. */
+	in_pages = lu_stat_value("/sys/kernel/debug/kho/in/status", "pages");
+	incoming = attr_number(MEMFD_FMT "incoming");
+	luo_check(c->version ? incoming == c->version : incoming > 0,
+		  "cfg %d: memfd came in at v%d", k, incoming);
 	if (lu_carry_get("memfd_bench.sum", buf, sizeof(buf)))
 		want = strtoull(buf, NULL, 10);
 	snprintf(name, sizeof(name), "bench-memfd-%d", k);
@@ -268,8 +325,10 @@ static void measure(int luo, int k)
 	luo_check(got_mem == want && got_disk == want,
 		  "cfg %d (%s): memfd and disk copies match (retrieve %lld us, disk read %lld us, KHO boot work %lld us)",
 		  k, c->name, retrieve_us, read_us, boot_us);
-	printf("MEMFD-BENCH cfg=%d retrieve_us=%lld disk_read_us=%lld boot_work_us=%lld ok=%d\n",
-	       k, retrieve_us, read_us, boot_us, got_mem == want && got_disk == want);
+	printf("MEMFD-BENCH cfg=%d retrieve_us=%lld disk_read_us=%lld boot_work_us=%lld incoming_version=%d handover_metadata_bytes=%lld ok=%d\n",
+	       k, retrieve_us, read_us, boot_us, incoming,
+	       (in_pages - (long long)data_pages_of(c)) * (long long)PAGE,
+	       got_mem == want && got_disk == want);
 }
 
 int main(int argc, char **argv)
