@@ -3,7 +3,8 @@
  * lu_memfd_unpreserve: what is not kept does not cross, and costs nothing.
  *
  * Stage 1: files that are not anonymous shmem memfds (a tmpfs file,
- * /dev/null, a hugetlb memfd) are refused with ENOENT, in session
+ * /dev/null, a hugetlb memfd with a 2 MiB page written: hugetlb memfds
+ * are not preserved yet, and keep nothing pinned) are refused with ENOENT, in session
  * "memfd-reject", closed right away; closing session "memfd-temp"
  * unpreserves its 64 MiB memfd: its size thaws (ftruncate works again)
  * and, once the memfd is closed, Shmem and MemFree come back to what they
@@ -24,6 +25,8 @@
 #define TEMP_SIZE		(64 * MiB)
 #define SHMEM_SLACK_KB		2048L	/* Shmem back after unpreserve */
 #define MEMFREE_SLACK_KB	(16 * 1024L)	/* MemFree back after unpreserve */
+#define HUGE_NR			"/proc/sys/vm/nr_hugepages"
+#define HUGE_SZ			(2 * MiB)
 
 static char zero_page[PAGE_SZ];
 
@@ -42,6 +45,7 @@ static void stage1_reject(int luo)
 {
 	struct statfs sfs;
 	int s, fd, ret;
+	char *map;
 
 	s = luo_create_session(luo, S_REJECT);
 	if (s < 0)
@@ -65,16 +69,29 @@ static void stage1_reject(int luo)
 	if (fd >= 0)
 		close(fd);
 
-	fd = new_memfd("lu_memfd-hugetlb", MFD_HUGETLB);
-	if (fd < 0) {
-		ksft_test_result_skip("reject: MFD_HUGETLB memfd: cannot create one (%s)\n",
-				      luo_strerror(fd));
-	} else {
-		ret = preserve_other(s, fd);
-		luo_check(ret == -ENOENT, "reject: MFD_HUGETLB memfd is ENOENT (%s)",
-			  luo_strerror(ret));
-		close(fd);
+	/*
+	 * The guest has hugetlbfs (configs/40-memfd.config) and two 2 MiB
+	 * pages in its pool: a hugetlb memfd with one of them written is
+	 * refused, and nothing of it is kept (the pool gets its page back).
+	 */
+	ret = lu_write_file(HUGE_NR, "2") ? 0 : -errno;
+	fd = ret ? ret : new_memfd("lu_memfd-hugetlb", MFD_HUGETLB);
+	if (fd >= 0 && ftruncate(fd, HUGE_SZ))
+		fd = -errno;
+	map = fd >= 0 ? mmap(NULL, HUGE_SZ, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : MAP_FAILED;
+	if (map != MAP_FAILED) {
+		memset(map, 0x5a, HUGE_SZ);
+		munmap(map, HUGE_SZ);
 	}
+	ret = map == MAP_FAILED ? (fd < 0 ? fd : -errno) : preserve_other(s, fd);
+	luo_check(ret == -ENOENT && lu_meminfo_kb("HugePages_Free") == 1,
+		  "reject: MFD_HUGETLB memfd with a 2 MiB page written is ENOENT (%s; free huge pages %lld of 2)",
+		  luo_strerror(ret), lu_meminfo_kb("HugePages_Free"));
+	if (fd >= 0)
+		close(fd);
+	luo_check(lu_meminfo_kb("HugePages_Free") == 2 && lu_write_file(HUGE_NR, "0") &&
+		  lu_meminfo_kb("HugePages_Total") == 0,
+		  "its page back in the pool once closed, and the pool emptied");
 	/* Closing the session unpreserves anything it took by mistake. */
 	if (s >= 0)
 		close(s);
@@ -132,7 +149,7 @@ static void stage1(void)
 {
 	int luo;
 
-	ksft_set_plan(9);
+	ksft_set_plan(10);
 	lu_memfd_begin();
 	luo = luo_open_device();
 	luo_require(luo >= 0, "open_device (%s)", luo_strerror(luo));
