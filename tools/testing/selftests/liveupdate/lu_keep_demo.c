@@ -65,25 +65,6 @@ static long long stats_value(const char *key)
 	return run_to("/tmp/stats.txt", argv) ? -1 : kv_get("/tmp/stats.txt", key);
 }
 
-static int keep_cmd(const char *line, const char *out)
-{
-	char **argv = keep_argv(line);
-	int status;
-	pid_t pid = fork();
-
-	if (!pid) {
-		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
-			_exit(126);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
-}
-
 static void print_indented(const char *path)
 {
 	char line[512];

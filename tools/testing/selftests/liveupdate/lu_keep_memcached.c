@@ -110,22 +110,10 @@ static long long stats(const char *key)
 /* `lu-keep stop`: its exit status; its output (stdout and stderr) in @out. */
 static int keep_stop(const char *out)
 {
-	char **argv = keep_argv(KEEP_STOP_EXAMPLE);
-	int status;
-	pid_t pid = fork();
+	int ret = keep_cmd(KEEP_STOP_EXAMPLE, out);
 
-	if (!pid) {
-		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
-			_exit(126);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) != pid)
-		return -1;
 	print_file(out);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return ret;
 }
 
 static void run_stage(int stage, int stages)

@@ -55,6 +55,32 @@ static inline char **keep_argv(const char *line)
 }
 
 /*
+ * Run the lu-keep command @line (keep_argv()) and wait for it, its stdout
+ * and stderr into the file @out: its exit status, 128 + the signal that
+ * killed it, or -1 if it could not be waited for.
+ */
+static inline int keep_cmd(const char *line, const char *out)
+{
+	char **argv = keep_argv(line);
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (!pid) {
+		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+			_exit(126);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/*
  * Start `lu-keep run` in the background, in its own session (so that the
  * test runner's process group kill cannot reach it and it lives on to hold
  * the files until the kexec), its output appended to KEEP_LOG.
